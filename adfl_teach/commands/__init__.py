@@ -1,0 +1,1 @@
+"""Sub-commands of the ``adfl-teach`` CLI; see :mod:`adfl_teach.cli`."""

@@ -1,0 +1,5 @@
+"""Datasets: the in-memory :class:`ImageSet`, prepared datasets on disk, and protocols."""
+
+from adfl_teach.data.imageset import ImageSet
+
+__all__ = ["ImageSet"]
