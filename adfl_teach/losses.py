@@ -1,0 +1,199 @@
+"""The four loss terms of ADFL and the total objective, one function per equation.
+
+Notation: ``labels`` are class indices over all N classes, neutral included (CK+: N = 8,
+neutral = index 0). The splitter and the classifier only know the N-1 expressions, so their
+targets are :func:`expression_targets`. "Masked" means the paper's case ``i = c -> 0``:
+neutral samples contribute nothing, and the mean runs over the non-neutral samples only.
+A batch without a non-neutral sample gives exactly 0 (with a graph, so ``backward`` works).
+
+Where each term's gradient goes is decided in :mod:`adfl_teach.model`'s forward pass; the
+functions here only compute values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from adfl_teach.config import LossConfig
+from adfl_teach.model import ModelOutput
+
+
+def non_neutral_mask(labels: torch.Tensor, neutral_index: int) -> torch.Tensor:
+    """``(B,)`` bool: True where the sample is an expression, False where it is neutral."""
+    return labels != neutral_index
+
+
+def expression_targets(labels: torch.Tensor, neutral_index: int) -> torch.Tensor:
+    """Map class indices over N classes to indices over the N-1 expressions.
+
+    Neutral samples get -1 (they are masked out anyway). Example with neutral = 0:
+    labels (0, 1, 7) -> (-1, 0, 6).
+    """
+    targets = labels - (labels > neutral_index).long()
+    return torch.where(labels == neutral_index, torch.full_like(labels, -1), targets)
+
+
+def masked_mean(per_sample: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of ``per_sample`` over ``mask``; 0 (not NaN) when the mask is empty."""
+    mask = mask.to(per_sample.dtype)
+    return (per_sample * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+def _head_targets(labels, neutral_index, heads_include_neutral):
+    if heads_include_neutral:
+        return labels, torch.ones_like(labels, dtype=torch.bool)
+    mask = non_neutral_mask(labels, neutral_index)
+    return expression_targets(labels, neutral_index).clamp(min=0), mask
+
+
+def l_d(
+    splitter_logits: torch.Tensor,
+    labels: torch.Tensor,
+    neutral_index: int = 0,
+    mask_neutral: bool = True,
+) -> torch.Tensor:
+    """Eq. (2): the splitter's cross-entropy ``-log y_e^i``, 0 for neutral samples.
+
+    splitter_logits: ``(B, N-1)`` = ``W_e f_e + b_e``; ``y_e`` is their softmax.
+    With ``mask_neutral=False`` the splitter has N outputs and neutral is a class.
+    """
+    targets, mask = _head_targets(labels, neutral_index, not mask_neutral)
+    return masked_mean(F.cross_entropy(splitter_logits, targets, reduction="none"), mask)
+
+
+def l_a(dispeller_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Text below eq. (3): the dispeller's cross-entropy ``-log y_n^i`` over all N classes,
+    on every sample (neutral included). ``y_n = softmax(W_n f_n + b_n)`` (eq. 3)."""
+    return F.cross_entropy(dispeller_logits, labels)
+
+
+def l_n(
+    fooled_dispeller_logits: torch.Tensor,
+    labels: torch.Tensor,
+    neutral_index: int = 0,
+    mask_neutral: bool = True,
+) -> torch.Tensor:
+    """Eq. (4): ``-(1/N) sum_i log y_p^i``, the cross-entropy of the dispeller's prediction
+    against the uniform distribution 1/N; 0 for neutral samples.
+
+    It equals ``log N + KL(uniform || y_p)``: exactly ``log N`` when the dispeller is fooled
+    (uniform output), larger otherwise. Minimising it maximises the prediction's entropy.
+    Computed with ``log_softmax`` (``log(softmax)`` underflows to -inf and gives NaN).
+    """
+    log_probs = F.log_softmax(fooled_dispeller_logits, dim=1)
+    per_sample = -log_probs.mean(dim=1)
+    mask = non_neutral_mask(labels, neutral_index) if mask_neutral else torch.ones_like(labels, dtype=torch.bool)
+    return masked_mean(per_sample, mask)
+
+
+def ams_logits(
+    cosines: torch.Tensor, targets: torch.Tensor, margin: float = 0.35, scale: float = 30.0
+) -> torch.Tensor:
+    """Eq. (6), the Additive Margin Softmax logits: ``s * (cos_j - m [j = y])``.
+
+    cosines: ``(B, C)`` between L2-normalised features and L2-normalised class weights
+    (:class:`adfl_teach.model.AMSClassifier`); targets: ``(B,)`` in 0..C-1. The margin is
+    subtracted from the target class only. Their softmax is eq. (6)'s ``y_r``.
+    """
+    onehot = F.one_hot(targets, cosines.shape[1]).to(cosines.dtype)
+    return scale * (cosines - margin * onehot)
+
+
+def l_r(
+    classifier_output: torch.Tensor,
+    labels: torch.Tensor,
+    neutral_index: int = 0,
+    margin: float = 0.35,
+    scale: float = 30.0,
+    use_ams: bool = True,
+    mask_neutral: bool = True,
+) -> torch.Tensor:
+    """Eq. (7): ``-log y_r^i`` with ``y_r`` from eq. (6); 0 for neutral samples.
+
+    classifier_output: the cosines ``(B, N-1)`` when ``use_ams``; plain logits otherwise (the
+    ``plain-softmax`` ablation).
+    """
+    targets, mask = _head_targets(labels, neutral_index, not mask_neutral)
+    logits = ams_logits(classifier_output, targets, margin, scale) if use_ams else classifier_output
+    return masked_mean(F.cross_entropy(logits, targets, reduction="none"), mask)
+
+
+def total_loss(
+    loss_d: torch.Tensor,
+    loss_a: torch.Tensor,
+    loss_n: torch.Tensor,
+    loss_r: torch.Tensor,
+    lambda_d: float = 1.0,
+    lambda_n: float = 10.0,
+    lambda_r: float = 1.0,
+) -> torch.Tensor:
+    """Eq. (8): ``L = lambda_d l_d + lambda_n (l_a + l_n) + lambda_r l_r``."""
+    return lambda_d * loss_d + lambda_n * (loss_a + loss_n) + lambda_r * loss_r
+
+
+def _classifier_term(outputs: ModelOutput, labels: torch.Tensor, cfg: LossConfig) -> torch.Tensor:
+    use_ams = outputs.classifier_cosines is not None
+    return l_r(
+        outputs.classifier_cosines if use_ams else outputs.classifier_logits,
+        labels,
+        outputs.neutral_index,
+        cfg.margin,
+        cfg.scale,
+        use_ams=use_ams,
+        mask_neutral=not outputs.heads_include_neutral,
+    )
+
+
+def adfl_objective(
+    outputs: ModelOutput, labels: torch.Tensor, config: LossConfig | None = None
+) -> dict[str, torch.Tensor]:
+    """All four terms and the total (eq. 8) for an :class:`~adfl_teach.model.ADFL` output.
+
+    Returns ``{"l_d", "l_a", "l_n", "l_r", "total"}``; ``config`` defaults to the paper's
+    values (m = 0.35, s = 30, lambda_d = 1, lambda_n = 10, lambda_r = 1).
+    """
+    cfg = config or LossConfig()
+    mask_neutral = not outputs.heads_include_neutral
+    terms = {
+        "l_d": l_d(outputs.splitter_logits, labels, outputs.neutral_index, mask_neutral),
+        "l_a": l_a(outputs.dispeller_logits, labels),
+        "l_n": l_n(outputs.fooled_dispeller_logits, labels, outputs.neutral_index, mask_neutral),
+        "l_r": _classifier_term(outputs, labels, cfg),
+    }
+    # ``no-entropy`` ablation: l_n is still measured (a diagnostic) but left out of eq. (8).
+    entropy_term = terms["l_n"] if cfg.use_entropy else torch.zeros_like(terms["l_n"])
+    terms["total"] = total_loss(
+        terms["l_d"],
+        terms["l_a"],
+        entropy_term,
+        terms["l_r"],
+        cfg.lambda_d,
+        cfg.lambda_n,
+        cfg.lambda_r,
+    )
+    return terms
+
+
+def baseline_objective(
+    outputs: ModelOutput, labels: torch.Tensor, config: LossConfig | None = None
+) -> dict[str, torch.Tensor]:
+    """The baseline's objective (sec. 3.1): the AMS loss alone, on non-neutral samples.
+    Returns ``{"l_r", "total"}``."""
+    cfg = config or LossConfig()
+    loss = _classifier_term(outputs, labels, cfg)
+    return {"l_r": loss, "total": loss}
+
+
+def objective(outputs: ModelOutput, labels: torch.Tensor, config: LossConfig | None = None):
+    """:func:`adfl_objective` for ADFL outputs, :func:`baseline_objective` for the baseline."""
+    if outputs.splitter_logits is None:
+        return baseline_objective(outputs, labels, config)
+    return adfl_objective(outputs, labels, config)
+
+
+def uniform_entropy(num_classes: int) -> float:
+    """``log N``: the value of l_n (and the dispeller's entropy) when it is fully fooled."""
+    return math.log(num_classes)
