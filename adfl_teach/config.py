@@ -144,7 +144,9 @@ def validate(cfg: Config) -> None:
     """Raise :class:`ConfigError` naming the field and the reason for any invalid value."""
     m, lo, o, d = cfg.model, cfg.loss, cfg.optim, cfg.data
     if len(m.widths) != 4:
-        _fail("model.widths", f"must have 4 entries (Conv1, Conv2, Conv3, branches), got {m.widths}")
+        _fail(
+            "model.widths", f"must have 4 entries (Conv1, Conv2, Conv3, branches), got {m.widths}"
+        )
     if len(m.units) != len(m.widths):
         _fail("model.units", f"has {len(m.units)} entries but model.widths has {len(m.widths)}")
     if any(int(w) <= 0 for w in m.widths):
@@ -184,7 +186,9 @@ def validate(cfg: Config) -> None:
     if d.train_crops not in ("random", "all"):
         _fail("data.train_crops", f"must be 'random' or 'all', got {d.train_crops!r}")
     if d.synth_subjects < 10:
-        _fail("data.synth_subjects", f"must be >= 10 (one subject per fold), got {d.synth_subjects}")
+        _fail(
+            "data.synth_subjects", f"must be >= 10 (one subject per fold), got {d.synth_subjects}"
+        )
     if cfg.device not in ("auto", "cpu", "cuda", "mps") and not cfg.device.startswith("cuda:"):
         _fail("device", f"must be auto, cpu, cuda, cuda:N or mps, got {cfg.device!r}")
     if cfg.preset not in PRESETS and cfg.preset != "custom":

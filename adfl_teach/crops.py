@@ -40,7 +40,9 @@ def crop_boxes(canvas: tuple[int, int], crop: tuple[int, int]) -> list[tuple[int
     return [(t, left, False) for t, left in five] + [(t, left, True) for t, left in five]
 
 
-def take_crops(images: torch.Tensor, crop_index: torch.Tensor, crop: tuple[int, int]) -> torch.Tensor:
+def take_crops(
+    images: torch.Tensor, crop_index: torch.Tensor, crop: tuple[int, int]
+) -> torch.Tensor:
     """Cut crop ``crop_index[b]`` out of ``images[b]``.
 
     images: ``(B, C, H, W)`` on the canvas; crop_index: ``(B,)`` integers in 0..9.

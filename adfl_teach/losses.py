@@ -85,7 +85,11 @@ def l_n(
     """
     log_probs = F.log_softmax(fooled_dispeller_logits, dim=1)
     per_sample = -log_probs.mean(dim=1)
-    mask = non_neutral_mask(labels, neutral_index) if mask_neutral else torch.ones_like(labels, dtype=torch.bool)
+    mask = (
+        non_neutral_mask(labels, neutral_index)
+        if mask_neutral
+        else torch.ones_like(labels, dtype=torch.bool)
+    )
     return masked_mean(per_sample, mask)
 
 

@@ -168,11 +168,7 @@ class ModelOutput:
 
     def available(self) -> set[str]:
         """Names of the tensor fields this output carries."""
-        return {
-            f.name
-            for f in fields(self)
-            if isinstance(getattr(self, f.name), torch.Tensor)
-        }
+        return {f.name for f in fields(self) if isinstance(getattr(self, f.name), torch.Tensor)}
 
 
 class _ExpressionModel(nn.Module):
@@ -189,7 +185,9 @@ class _ExpressionModel(nn.Module):
     ):
         super().__init__()
         if num_classes < 3:
-            raise ValueError(f"num_classes must be >= 3 (neutral + 2 expressions), got {num_classes}")
+            raise ValueError(
+                f"num_classes must be >= 3 (neutral + 2 expressions), got {num_classes}"
+            )
         if not 0 <= neutral_index < num_classes:
             raise ValueError(f"neutral_index {neutral_index} outside 0..{num_classes - 1}")
         self.config = config or ModelConfig()

@@ -175,7 +175,9 @@ def training_step(model, images, labels, optimizer, config: Config, scaler=None)
         values["counted"] = int(mask.sum())
         if out.dispeller_logits is not None:
             values["dispeller_entropy"] = float(dispeller_entropy(out.dispeller_logits[mask]))
-            values["dispeller_correct"] = int(((out.dispeller_logits.argmax(1) == labels) & mask).sum())
+            values["dispeller_correct"] = int(
+                ((out.dispeller_logits.argmax(1) == labels) & mask).sum()
+            )
     return values
 
 
@@ -256,7 +258,11 @@ def train(
     n = len(data)
     if n == 0:
         raise ValueError("training set has no usable images")
-    last = config.optim.epochs if stop_after_epoch is None else min(stop_after_epoch, config.optim.epochs)
+    last = (
+        config.optim.epochs
+        if stop_after_epoch is None
+        else min(stop_after_epoch, config.optim.epochs)
+    )
     bs = config.optim.batch_size
     epochs = tqdm(
         range(start_epoch, last),
@@ -278,7 +284,9 @@ def train(
             images = take_crops(data.images[sel], crop[start : start + bs], config.data.crop)
             labels = data.labels[sel]
             steps.append(
-                training_step(model, images.to(device), labels.to(device), optimizer, config, scaler)
+                training_step(
+                    model, images.to(device), labels.to(device), optimizer, config, scaler
+                )
             )
         record = {"epoch": epoch + 1}
         for key in steps[0]:
@@ -287,7 +295,9 @@ def train(
         counted = sum(s["counted"] for s in steps)
         record["train_accuracy"] = sum(s["correct"] for s in steps) / max(counted, 1)
         if "dispeller_correct" in steps[0]:
-            record["dispeller_accuracy"] = sum(s["dispeller_correct"] for s in steps) / max(counted, 1)
+            record["dispeller_accuracy"] = sum(s["dispeller_correct"] for s in steps) / max(
+                counted, 1
+            )
         if test_set is not None:
             record["test_accuracy"] = evaluate(model, test_set, config, device).accuracy
         record["seconds"] = time.perf_counter() - t0

@@ -1,0 +1,66 @@
+"""Configuration: paper defaults, presets, the preset variable, and clear errors."""
+
+import pytest
+
+from adfl_teach.config import PRESETS, Config, ConfigError, get_preset, preset_name
+
+
+def test_defaults_are_the_papers_numbers():
+    cfg = Config()
+    assert cfg.optim.betas == (0.9, 0.999) and cfg.optim.eps == 1e-8
+    assert cfg.optim.weight_decay == 5e-4 and cfg.optim.lr == 1e-4
+    assert cfg.optim.batch_size == 64 and cfg.optim.epochs == 100
+    assert (cfg.loss.margin, cfg.loss.scale) == (0.35, 30.0)
+    assert (cfg.loss.lambda_d, cfg.loss.lambda_n, cfg.loss.lambda_r) == (1.0, 10.0, 1.0)
+    assert cfg.data.canvas == (128, 110) and cfg.data.crop == (112, 96)
+    assert cfg.model.widths == (32, 64, 128, 256) and cfg.model.units == (1, 2, 4, 1)
+    assert get_preset("paper") == Config(preset="paper")
+
+
+def test_every_preset_is_valid_and_documents_its_changes():
+    for name, factory in PRESETS.items():
+        cfg = factory()
+        assert cfg.preset == name
+        if name != "paper":
+            assert "Changes from the paper" in factory.__doc__
+
+
+def test_preset_variable_selects_the_preset(monkeypatch):
+    monkeypatch.setenv("ADFL_PRESET", "smoke")
+    assert get_preset().preset == "smoke"
+    monkeypatch.setenv("ADFL_PRESET", "auto")
+    assert preset_name() in ("colab", "cpu-quick")
+    assert preset_name("paper") == "paper"  # an explicit name beats the variable
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"optim": {"lr": -1e-4}}, "optim.lr"),
+        ({"loss": {"margin": 1.0}}, "loss.margin"),
+        ({"loss": {"margin": 1.5}}, "loss.margin"),
+        ({"loss": {"scale": 0.0}}, "loss.scale"),
+        ({"model": {"units": (1, 2, 4)}}, "model.units"),
+        ({"model": {"widths": (32, 64, 128)}}, "model.widths"),
+        ({"model": {"residue": "pixels"}}, "model.residue"),
+        ({"optim": {"batch_size": 0}}, "optim.batch_size"),
+        ({"data": {"crop": (130, 96)}}, "data.crop"),
+        ({"loss": {"lambda_n": -1.0}}, "loss.lambda_n"),
+    ],
+)
+def test_invalid_values_name_the_field(changes, field):
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+        Config().replace(**changes)
+
+
+def test_unknown_preset_is_a_clear_error(monkeypatch):
+    with pytest.raises(ConfigError, match="preset 'gpu-huge' is unknown"):
+        get_preset("gpu-huge")
+    monkeypatch.setenv("ADFL_PRESET", "nope")
+    with pytest.raises(ConfigError, match="ADFL_PRESET"):
+        get_preset()
+
+
+def test_config_round_trips_through_a_dict():
+    cfg = get_preset("cpu-quick").replace(loss={"margin": 0.2})
+    assert Config.from_dict(cfg.to_dict()) == cfg

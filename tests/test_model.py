@@ -1,0 +1,78 @@
+"""The network of Table 1: public API, shapes, baseline vs ADFL outputs."""
+
+import pytest
+import torch
+
+from adfl_teach import ADFL, Baseline
+from adfl_teach.config import ModelConfig
+
+
+@pytest.mark.parametrize("num_classes", [7, 8])
+def test_adfl_shapes_at_paper_size(num_classes):
+    model = ADFL(num_classes=num_classes, neutral_index=0)
+    out = model(torch.randn(2, 3, 112, 96))
+    for name in ("f_e", "f_n", "f_r"):
+        assert getattr(out, name).shape == (2, 256)
+    assert out.splitter_logits.shape == (2, num_classes - 1)
+    assert out.dispeller_logits.shape == (2, num_classes)
+    assert out.classifier_logits.shape == (2, num_classes - 1)
+    for sub in (
+        "shared",
+        "expression_branch",
+        "neutral_branch",
+        "splitter",
+        "dispeller",
+        "residual_fc",
+        "classifier",
+    ):
+        assert isinstance(getattr(model, sub), torch.nn.Module)
+
+
+def test_shared_layers_follow_table_1():
+    model = ADFL(8)
+    maps = model.shared(torch.randn(1, 3, 112, 96))
+    assert maps.shape == (1, 128, 14, 12)  # Conv3: 128 channels at 14x12
+    branch_maps, f_e = model.expression_branch(maps)
+    assert branch_maps.shape == (1, 256, 7, 6) and f_e.shape == (1, 256)
+    conv_layers = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert all(c.kernel_size == (3, 3) for c in conv_layers)
+    bns = sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    prelus = sum(isinstance(m, torch.nn.PReLU) for m in model.modules())
+    assert bns == prelus == len(conv_layers)  # every conv has BN + PReLU
+
+
+def test_baseline_has_only_shared_expression_branch_and_classifier():
+    base = Baseline(num_classes=8)
+    out = base(torch.randint(0, 255, (2, 3, 112, 96), dtype=torch.uint8))
+    assert out.available() == {"f_e", "classifier_logits", "classifier_cosines"}
+    full = ADFL(num_classes=8)(torch.randn(2, 3, 112, 96)).available()
+    assert full - out.available() == {
+        "f_n",
+        "residue",
+        "f_r",
+        "splitter_logits",
+        "dispeller_logits",
+        "fooled_dispeller_logits",
+    }
+    assert not hasattr(base, "neutral_branch") and not hasattr(base, "splitter")
+
+
+def test_residue_on_maps_changes_the_residual_fc_input():
+    cfg = ModelConfig(residue="maps")
+    model = ADFL(8, config=cfg)
+    assert model.residual_fc.in_features == 256 * 7 * 6
+    out = model(torch.randn(2, 3, 112, 96))
+    assert out.residue.shape == (2, 256 * 7 * 6) and out.f_r.shape == (2, 256)
+
+
+def test_small_input_and_widths():
+    cfg = ModelConfig(widths=(8, 16, 16, 32), units=(1, 0, 1, 0), feature_dim=32)
+    out = ADFL(7, config=cfg, input_size=(56, 48))(torch.randn(3, 3, 56, 48))
+    assert out.f_r.shape == (3, 32) and out.classifier_logits.shape == (3, 6)
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError, match="neutral_index"):
+        ADFL(num_classes=8, neutral_index=8)
+    with pytest.raises(ValueError, match=r"\(B, 3, H, W\)"):
+        ADFL(8)(torch.randn(3, 112, 96))
