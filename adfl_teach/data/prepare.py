@@ -1,0 +1,269 @@
+"""Preparation: a database in its native layout -> the prepared format (sec. 3.1 + 3.2).
+
+For every frame a protocol selects (:mod:`adfl_teach.data.protocols`): read it, find five
+landmarks (:mod:`adfl_teach.preprocess.detectors`), align onto the 128x110 canvas
+(:mod:`adfl_teach.preprocess.align`), write a PNG; then write ``manifest.csv`` with 10
+subject-independent folds (:mod:`adfl_teach.data.folds`) and ``dataset.json``
+(:mod:`adfl_teach.data.prepared` describes the format). The ten 112x96 crops are *not* stored:
+they are cut on the fly from the canvas at training time (:mod:`adfl_teach.crops`).
+
+Everything is written into a temporary sibling folder ``.<out>.partial-<pid>`` that is renamed
+to ``out`` only at the very end, so an interrupted or failed run never leaves something that
+looks like a complete dataset.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from adfl_teach.data.folds import FOLD_SCHEMES, NUM_FOLDS, assign_folds
+from adfl_teach.data.prepared import (
+    COLUMNS,
+    DATASET_JSON,
+    FORMAT_VERSION,
+    MANIFEST,
+    DatasetError,
+    count_table,
+    format_counts,
+)
+from adfl_teach.data.protocols import get_protocol
+from adfl_teach.data.protocols.base import safe_name
+from adfl_teach.data.protocols.mmi import read_sequence_list
+from adfl_teach.preprocess.align import CANVAS, CANVAS_TEMPLATE, align_face
+from adfl_teach.preprocess.detectors import FaceDetector, FaceNotFoundError, get_detector
+
+
+@dataclass
+class PrepareReport:
+    """What :func:`prepare` did (also stored in ``dataset.json``)."""
+
+    out: Path
+    protocol: str
+    detector: str
+    classes: tuple[str, ...]
+    counts: dict
+    skipped: list[dict] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def format(self, labels=None, folds=None) -> str:
+        lines = [
+            f"prepared {self.protocol} -> {self.out}",
+            f"  {self.counts['total']} aligned faces, detector {self.detector}, "
+            f"{self.seconds:.1f} s",
+        ]
+        if labels is not None:
+            lines.append(format_counts(self.classes, labels, folds))
+        if self.excluded:
+            lines.append(f"  left out by the protocol: {len(self.excluded)} (see dataset.json)")
+        if self.skipped:
+            lines.append(f"  skipped, no face found: {len(self.skipped)}")
+            lines += [f"    {s['path']}: {s['reason']}" for s in self.skipped[:20]]
+            if len(self.skipped) > 20:
+                lines.append(f"    ... and {len(self.skipped) - 20} more (see dataset.json)")
+        return "\n".join(lines)
+
+
+def prepare(
+    protocol: str,
+    src: str | Path,
+    out: str | Path,
+    detector: str | FaceDetector | None = None,
+    skip_missing_faces: bool = False,
+    fold_scheme: str = "modulo",
+    sequences: str | Path | list[str] | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    verbose: bool = False,
+) -> Path:
+    """Prepare ``protocol`` (``ckplus``, ``mmi``, ``oulu``) from ``src`` into ``out``.
+
+    detector:   ``"mtcnn"`` (the paper's), ``"opencv"``, ``"landmarks"``, a detector object,
+                or None for the protocol's default: MTCNN, except CK+ copies that include
+                ``Landmarks/`` use those (exact and fast).
+    skip_missing_faces: leave out frames where no face is found (listed in ``dataset.json``
+                ``skipped`` and in the report) instead of stopping with
+                :class:`~adfl_teach.preprocess.detectors.FaceNotFoundError`.
+    fold_scheme: ``modulo`` (default) or ``contiguous`` (:mod:`adfl_teach.data.folds`).
+    sequences:  a file with one sequence id per line (or a list): only those are used. For MMI
+                this selects the paper's 209 front-view sessions.
+    overwrite:  replace an existing prepared dataset at ``out``.
+    verbose:    print the report (counts per class and fold, time, skipped files).
+
+    Returns ``out``. Raises :class:`~adfl_teach.data.prepared.DatasetError` naming the file
+    for bad input (see each protocol module).
+    """
+    start = time.perf_counter()
+    proto = get_protocol(protocol)
+    out = Path(out)
+    if fold_scheme not in FOLD_SCHEMES:
+        raise ValueError(f"unknown fold scheme {fold_scheme!r}; choose from {FOLD_SCHEMES}")
+    _check_out(out, overwrite)
+    root = proto.find_root(src)
+    sequence_file = None
+    if isinstance(sequences, (str, Path)):
+        sequence_file = str(sequences)
+        sequences = read_sequence_list(sequences)
+    collection = proto.collect(root, sequences=sequences)
+    if not collection.samples:
+        raise DatasetError(f"{src}: no labelled {proto.title} sequences found")
+    det = get_detector(detector or proto.default_detector(root))
+
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        (partial / "images").mkdir(parents=True)
+        rows, skipped = _align_all(collection.samples, det, partial, skip_missing_faces, progress)
+        if not rows:
+            raise DatasetError(f"{src}: no face found in any selected frame")
+        try:
+            folds = assign_folds([r["subject"] for r in rows], NUM_FOLDS, fold_scheme)
+        except ValueError as err:
+            raise DatasetError(f"{src}: {err}") from err
+        for row in rows:
+            row["fold"] = folds[row["subject"]]
+            row["label_name"] = proto.classes[row["label"]]
+        labels = np.array([r["label"] for r in rows])
+        fold_arr = np.array([r["fold"] for r in rows])
+        report = PrepareReport(
+            out=out,
+            protocol=proto.name,
+            detector=getattr(det, "name", type(det).__name__),
+            classes=proto.classes,
+            counts=count_table(proto.classes, labels, fold_arr),
+            skipped=skipped,
+            excluded=collection.excluded,
+        )
+        _write_manifest(partial / MANIFEST, rows)
+        report.seconds = time.perf_counter() - start
+        _write_info(
+            partial / DATASET_JSON, report, proto, src, root, fold_scheme, folds, sequence_file
+        )
+        _commit(partial, out, overwrite)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if verbose:
+        print(report.format(labels, fold_arr))
+    return out
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if not out.exists():
+        return
+    complete = (out / DATASET_JSON).is_file() or (out / MANIFEST).is_file()
+    if complete and not overwrite:
+        raise FileExistsError(
+            f"{out}: a prepared dataset is already there; pass overwrite=True "
+            "(--overwrite) to replace it"
+        )
+    if not complete and out.is_dir() and any(out.iterdir()):
+        raise FileExistsError(
+            f"{out}: exists, is not empty and is not a prepared dataset; refusing to write "
+            "into it (choose another --out)"
+        )
+    if not out.is_dir():
+        raise FileExistsError(f"{out}: exists and is not a directory")
+
+
+def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
+    from tqdm.auto import tqdm
+
+    rows, skipped = [], []
+    for sample in tqdm(samples, desc="detect + align", unit="img", disable=not progress):
+        image = sample.read()
+        try:
+            detection = detector.detect(image, sample.key)
+        except FaceNotFoundError as err:
+            if not skip:
+                raise
+            skipped.append({"path": sample.key, "reason": err.reason})
+            continue
+        aligned, _ = align_face(image, detection.landmarks5, CANVAS)
+        rel = Path(
+            "images",
+            safe_name(sample.subject),
+            safe_name(sample.sequence),
+            f"{safe_name(sample.name)}.png",
+        )
+        (partial / rel).parent.mkdir(parents=True, exist_ok=True)
+        if not cv2.imwrite(str(partial / rel), np.ascontiguousarray(aligned[:, :, ::-1])):
+            raise OSError(f"could not write {partial / rel}")
+        rows.append(
+            {
+                "path": rel.as_posix(),
+                "subject": sample.subject,
+                "sequence": sample.sequence,
+                "frame": sample.frame,
+                "label": sample.label,
+            }
+        )
+    return rows, skipped
+
+
+def _write_manifest(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _write_info(path, report, proto, src, root, fold_scheme, folds, sequence_file) -> None:
+    info = {
+        "format_version": FORMAT_VERSION,
+        "protocol": proto.name,
+        "source": str(Path(src).resolve()),
+        "source_root": str(Path(root).resolve()),
+        "classes": list(proto.classes),
+        "neutral_index": 0,
+        "counts": report.counts,
+        "num_subjects": len(folds),
+        "fold_scheme": fold_scheme,
+        "num_folds": NUM_FOLDS,
+        "subject_folds": folds,
+        "detector": report.detector,
+        "sequence_list": sequence_file,
+        "template": {
+            "canvas_hw": list(CANVAS),
+            "points_xy": np.round(CANVAS_TEMPLATE, 4).tolist(),
+            "names": [
+                "left eye",
+                "right eye",
+                "nose tip",
+                "left mouth corner",
+                "right mouth corner",
+            ],
+            "convention": "SphereFace 112x96 template minus 1 (MATLAB 1-based -> 0-based), "
+            "shifted by (+7, +8) onto the 128x110 canvas; least-squares similarity",
+        },
+        "skipped": report.skipped,
+        "excluded": report.excluded,
+        "seconds": round(report.seconds, 2),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    path.write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _commit(partial: Path, out: Path, overwrite: bool) -> None:
+    """Move the finished folder into place (the old one, if replaced, is removed after)."""
+    old = None
+    if out.exists():
+        if any(out.iterdir()):
+            if not overwrite:  # appeared while we worked
+                raise FileExistsError(f"{out}: appeared during preparation; not replaced")
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+        else:
+            out.rmdir()
+    os.replace(partial, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

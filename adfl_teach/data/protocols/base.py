@@ -1,0 +1,164 @@
+"""What every protocol module shares: the :class:`Sample` it selects and frame reading.
+
+A protocol (sec. 3.2) answers two questions about a database in its native layout: *where*
+is it (:meth:`Protocol.find_root`, which fails with a message saying what layout was expected)
+and *which frames* with *which labels* (:meth:`Protocol.collect`). Detection, alignment and
+writing are the same for every database (:mod:`adfl_teach.data.prepare`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from adfl_teach.data.prepared import DatasetError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".wmv", ".mpg", ".mpeg")
+BASIC_SIX = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
+
+
+@dataclass
+class Sample:
+    """One selected frame.
+
+    source:      the image file, or the video file when ``video_frame`` is set;
+    subject, sequence: database IDs; frame: 0-based position in the sequence;
+    label:       class index (neutral = 0); name: stem of the aligned PNG written for it.
+    """
+
+    source: Path
+    subject: str
+    sequence: str
+    frame: int
+    label: int
+    name: str
+    video_frame: int | None = None
+
+    @property
+    def key(self) -> str:
+        """How the sample is named in errors, reports and the landmarks lookup."""
+        if self.video_frame is None:
+            return str(self.source)
+        return f"{self.source}#frame={self.video_frame}"
+
+    def read(self) -> np.ndarray:
+        """The frame as ``(H, W, 3)`` uint8 RGB (grayscale images become 3-channel)."""
+        if self.video_frame is not None:
+            return read_video_frame(self.source, self.video_frame)
+        return read_image(self.source)
+
+
+@dataclass
+class Collection:
+    """The result of :meth:`Protocol.collect`: samples plus what was left out and why."""
+
+    root: Path
+    samples: list[Sample]
+    excluded: list[dict] = field(default_factory=list)  # {"item": ..., "reason": ...}
+
+
+class Protocol:
+    """Base class; subclasses set ``name``, ``classes`` and implement the two methods."""
+
+    name: str = ""
+    classes: tuple[str, ...] = ()
+    layout: str = ""  # one line, for error messages and --help
+
+    def find_root(self, src: str | Path) -> Path:
+        raise NotImplementedError
+
+    def collect(self, root: Path, sequences: list[str] | None = None) -> Collection:
+        raise NotImplementedError
+
+    def default_detector(self, root: Path) -> str:
+        """The paper's detector, MTCNN (sec. 3.1); CK+ overrides it when landmarks ship."""
+        return "mtcnn"
+
+    def unknown_layout(self, src: Path, detail: str = "") -> DatasetError:
+        extra = f" ({detail})" if detail else ""
+        return DatasetError(
+            f"{src}: does not look like {self.title}{extra}; expected {self.layout}"
+        )
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key comparing digit runs as numbers: ``frame2 < frame10``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.lower()))
+
+
+def frame_number(path: Path) -> int | None:
+    """The last digit run of a file stem (``S005_001_00000011`` -> 11), or None."""
+    runs = re.findall(r"\d+", path.stem)
+    return int(runs[-1]) if runs else None
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files of a folder in frame order (natural sort of the names)."""
+    files = [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    ]
+    return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def list_dirs(folder: Path) -> list[Path]:
+    """Sub-folders (hidden ones skipped) in natural order."""
+    return sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: natural_key(p.name),
+    )
+
+
+def read_image(path: Path) -> np.ndarray:
+    """An image file as ``(H, W, 3)`` uint8 RGB; raises :class:`DatasetError` naming the file."""
+    if not Path(path).is_file():
+        raise DatasetError(f"{path}: image file is missing")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)  # grayscale -> 3 channels, 16 bit -> 8 bit
+    if image is None:
+        raise DatasetError(f"{path}: unreadable image (not a PNG/JPEG OpenCV can decode)")
+    return np.ascontiguousarray(image[:, :, ::-1])
+
+
+def count_video_frames(path: Path) -> int:
+    """Number of decodable frames (counted by decoding: container metadata is unreliable)."""
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise DatasetError(f"{path}: unreadable video (OpenCV cannot open it)")
+    count = 0
+    while capture.grab():
+        count += 1
+    capture.release()
+    return count
+
+
+def read_video_frame(path: Path, index: int) -> np.ndarray:
+    """Frame ``index`` (0-based) of a video as ``(H, W, 3)`` uint8 RGB, decoding sequentially."""
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise DatasetError(f"{path}: unreadable video (OpenCV cannot open it)")
+    try:
+        for _ in range(index):
+            if not capture.grab():
+                raise DatasetError(f"{path}: video ends before frame {index}")
+        ok, frame = capture.read()
+    finally:
+        capture.release()
+    if not ok or frame is None:
+        raise DatasetError(f"{path}: cannot decode frame {index}")
+    return np.ascontiguousarray(frame[:, :, ::-1])
+
+
+def safe_name(text: str) -> str:
+    """An ID usable as a folder name (anything but letters, digits, ``-_.`` becomes ``_``)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", str(text).strip())
+    return cleaned.strip(".") or "_"

@@ -1,0 +1,174 @@
+"""Small fake databases in the native layouts of CK+, MMI and Oulu-CASIA, for the tests.
+
+Faces come from the synthetic generator (:func:`adfl_teach.synth.render_face`) when it is
+available, else from a minimal stand-in drawn here; either way the five landmarks are known
+exactly and written next to the images, so the ``landmarks`` detector (fast, exact) can be
+used and the expected manifests can be computed by hand.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+IMAGE_SIZE = (120, 128)  # (height, width) of the fake frames; small for speed
+
+
+def _stand_in_face(rng: np.random.Generator, expression: int, size=IMAGE_SIZE):
+    """A drawn face (ellipse, eyes, nose, mouth) and its 5 landmarks, slightly moved/rotated."""
+    h, w = size
+    img = np.full((h, w, 3), 90, np.uint8)
+    base = np.array([[44.0, 50], [84, 50], [64, 70], [48, 88], [80, 88]])
+    angle = rng.uniform(-0.15, 0.15)
+    scale = rng.uniform(0.9, 1.05)
+    shift = rng.uniform(-5, 5, size=2)
+    centre = np.array([64.0, 66])
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) * scale
+    pts = (base - centre) @ rot.T + centre + shift
+    c = tuple(int(v) for v in pts.mean(0))
+    cv2.ellipse(
+        img, c, (int(34 * scale), int(46 * scale)), np.degrees(angle), 0, 360, (190, 160, 140), -1
+    )
+    for eye in pts[:2]:
+        cv2.circle(img, tuple(int(v) for v in eye), 4, (30, 30, 30), -1)
+    cv2.circle(img, tuple(int(v) for v in pts[2]), 3, (120, 80, 70), -1)
+    bend = (expression - 3) * 2
+    mid = (pts[3] + pts[4]) / 2 + np.array([0, bend])
+    curve = np.array([pts[3], mid, pts[4]], np.int32)
+    cv2.polylines(img, [curve], False, (60, 20, 20), 2)
+    return img, pts
+
+
+def make_face(seed: int, expression: int = 0, intensity: float = 1.0, size=IMAGE_SIZE):
+    """``(image RGB uint8 (H, W, 3), landmarks (5, 2))`` for CK+ expression code ``expression``."""
+    rng = np.random.default_rng(seed)
+    try:
+        from adfl_teach.synth import EXPRESSIONS, expression_aus, render_face, sample_identity
+        from adfl_teach.synth.config import SynthConfig
+    except ImportError:
+        return _stand_in_face(rng, expression, size)
+    config = SynthConfig(image_size=size, nuisance=0.3)
+    identity = sample_identity(np.random.default_rng(seed // 100), config)
+    aus = expression_aus(EXPRESSIONS[expression], intensity if expression else 0.0)
+    image, landmarks = render_face(identity, aus, None, config)
+    return np.asarray(image), np.asarray(landmarks, dtype=np.float64)
+
+
+def _write_points(path: Path, points: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"   {x:.7e}   {y:.7e}\n" for x, y in points))
+
+
+def _write_image(path: Path, image: np.ndarray, gray: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if gray else image[:, :, ::-1]
+    assert cv2.imwrite(str(path), np.ascontiguousarray(data))
+
+
+def points_68_from_5(points5: np.ndarray) -> np.ndarray:
+    """A 68-point markup whose eye/nose/mouth-corner points reduce to ``points5``."""
+    p = np.zeros((68, 2))
+    p[:] = points5.mean(0)
+    p[36:42] = points5[0] + np.array([[-3, 0], [-1, -1], [1, -1], [3, 0], [1, 1], [-1, 1]])
+    p[42:48] = points5[1] + np.array([[-3, 0], [-1, -1], [1, -1], [3, 0], [1, 1], [-1, 1]])
+    p[30], p[48], p[54] = points5[2], points5[3], points5[4]
+    return p
+
+
+def write_ckplus(root: Path, spec, gray_subjects=(), landmarks68=()) -> Path:
+    """A CK+ tree. ``spec``: ``[(subject, sequence, n_frames, code or None), ...]``.
+
+    ``code`` None writes no Emotion file (an unlabelled sequence). The face goes from neutral
+    (frame 1) to the expression (last frame). Subjects in ``gray_subjects`` get grayscale PNGs;
+    sequences ``(subject, sequence)`` in ``landmarks68`` get 68-point landmark files.
+    """
+    root = Path(root)
+    for subject, sequence, n, code in spec:
+        seed = 100 * int(subject[1:]) + int(sequence)
+        for k in range(1, n + 1):
+            expression = code or 0
+            image, pts = make_face(seed, expression if k > 1 else 0, (k - 1) / max(n - 1, 1))
+            stem = f"{subject}_{sequence}_{k:08d}"
+            _write_image(
+                root / "cohn-kanade-images" / subject / sequence / f"{stem}.png",
+                image,
+                gray=subject in gray_subjects,
+            )
+            marks = points_68_from_5(pts) if (subject, sequence) in landmarks68 else pts
+            _write_points(root / "Landmarks" / subject / sequence / f"{stem}_landmarks.txt", marks)
+        label_dir = root / "Emotion" / subject / sequence
+        label_dir.mkdir(parents=True, exist_ok=True)  # real CK+ has empty folders too
+        if code is not None:
+            (label_dir / f"{subject}_{sequence}_{n:08d}_emotion.txt").write_text(
+                f"   {float(code):.7e}\n"
+            )
+    return root
+
+
+OULU_NAMES = ("Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise")
+# Oulu/MMI class index (1..6) -> CK+ code used to draw the face
+_TO_CKPLUS = {1: 1, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7}
+
+
+def write_oulu(root: Path, spec, nested=("VL", "Strong")) -> Path:
+    """An Oulu-CASIA tree. ``spec``: ``[(subject, expression folder name, n_frames), ...]``."""
+    strong = Path(root).joinpath(*nested)
+    for subject, name, n in spec:
+        label = OULU_NAMES.index(name) + 1
+        seed = 100 * int(subject[1:]) + label
+        for k in range(n):
+            image, pts = make_face(seed, _TO_CKPLUS[label] if k else 0, k / max(n - 1, 1))
+            path = strong / subject / name / f"{k:03d}.jpeg"
+            _write_image(path, image)
+            _write_points(path.with_name(f"{path.stem}_landmarks.txt"), pts)
+    return Path(root)
+
+
+def write_mmi(root: Path, spec, video_sessions=(), xml_style="attributes") -> dict:
+    """An MMI "Sessions" tree. ``spec``: ``[(session, subject, n_frames, code or None), ...]``.
+
+    Frames go to ``Sessions/<session>/frames/NNN.png`` with landmark files beside them, except
+    for sessions in ``video_sessions``, written as an MJPG ``.avi``; returns the landmarks of
+    the video frames keyed as the samples name them (``<video>#frame=<k>``). ``xml_style``: ``attributes`` (``<session Subject=..
+    Emotion=..>``) or ``metatag`` (``<Metatag Name="Emotion" Value=".."/>``).
+    """
+    sessions = Path(root) / "Sessions"
+    video_points = {}
+    for session, subject, n, code in spec:
+        folder = sessions / session
+        folder.mkdir(parents=True, exist_ok=True)
+        seed = 100 * int(session) + 7
+        # onset - apex - offset: intensity peaks in the middle of the sequence
+        frames = []
+        for k in range(n):
+            centre = (n - 1) / 2
+            intensity = max(0.0, 1 - abs(k - centre) / max(centre, 1))
+            expression = _TO_CKPLUS[code] if (code and k) else 0
+            frames.append(make_face(seed, expression, intensity))
+        if session in video_sessions:
+            h, w = frames[0][0].shape[:2]
+            path = folder / f"S{int(subject):03d}-{session}.avi"
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (w, h))
+            for k, (image, pts) in enumerate(frames):
+                writer.write(np.ascontiguousarray(image[:, :, ::-1]))
+                video_points[f"{path}#frame={k}"] = pts
+            writer.release()
+        else:
+            for k, (image, pts) in enumerate(frames):
+                path = folder / "frames" / f"{k:03d}.png"
+                _write_image(path, image)
+                _write_points(path.with_name(f"{path.stem}_landmarks.txt"), pts)
+        if xml_style == "attributes":
+            element = ET.Element("session", {"sessionId": session, "Subject": str(subject)})
+            if code is not None:
+                element.set("Emotion", str(code))
+        else:
+            element = ET.Element("Session", {"sessionId": session})
+            ET.SubElement(element, "subject", {"id": str(subject)})
+            if code is not None:
+                ET.SubElement(element, "Metatag", {"Name": "Emotion", "Value": str(code)})
+        ET.ElementTree(element).write(folder / "session.xml")
+    return video_points
