@@ -1,0 +1,102 @@
+"""Helpers for the book's notebooks: one preset switch, one cache folder, load-or-train.
+
+Every chapter starts with::
+
+    from adfl_teach import notebook
+    PRESET = None  # None: $ADFL_PRESET, else "auto" (GPU -> colab, CPU -> cpu-quick)
+    cfg = notebook.setup(PRESET)
+
+CI runs the notebooks with ``ADFL_PRESET=smoke``; nothing in a notebook is edited for that.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from adfl_teach.config import Config, get_preset
+from adfl_teach.runtime import set_seed
+
+HOME_VARIABLE = "ADFL_HOME"
+DEFAULT_HOME = Path("~/.cache/adfl-teach")
+
+T = TypeVar("T")
+
+
+def on_colab() -> bool:
+    """True inside Google Colab (its ``google.colab`` module is loaded)."""
+    return "google.colab" in sys.modules
+
+
+def workdir(*parts: str) -> Path:
+    """The folder for cached artifacts (checkpoints, results): ``$ADFL_HOME`` or
+    ``~/.cache/adfl-teach``, with ``parts`` appended; created if missing."""
+    root = Path(os.environ.get(HOME_VARIABLE) or DEFAULT_HOME).expanduser()
+    path = root.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def describe(cfg: Config) -> str:
+    """One line: the preset and the numbers that set a run's cost."""
+    m, o, d = cfg.model, cfg.optim, cfg.data
+    return (
+        f"preset {cfg.preset}: crops {d.crop[0]}x{d.crop[1]}, widths {tuple(m.widths)}, "
+        f"units {tuple(m.units)}, features {m.feature_dim}, {o.epochs} epochs, "
+        f"batch {o.batch_size}, lr {o.lr:g}, seed {cfg.seed}"
+    )
+
+
+def setup(preset: str | None = None, seed: int = 0, quiet: bool = False, **changes) -> Config:
+    """Resolve the preset (argument, else ``$ADFL_PRESET``, else ``auto``), seed everything,
+    set the plot style and print a one-line summary. Returns the :class:`Config`.
+
+    ``changes`` are passed to :func:`adfl_teach.config.get_preset`
+    (e.g. ``loss={"margin": 0.2}``).
+    """
+    from adfl_teach import plotting
+
+    cfg = get_preset(preset, **changes)
+    if seed != cfg.seed:
+        cfg = cfg.replace(seed=seed)
+    set_seed(cfg.seed)
+    plotting.set_style()
+    if not quiet:
+        print(describe(cfg))
+    return cfg
+
+
+def load_or_train(
+    name: str,
+    train: Callable[[], T],
+    load: Callable[[Path], T] | None = None,
+    save: Callable[[T, Path], None] | None = None,
+    directory: str | Path | None = None,
+) -> T:
+    """Load the artifact ``name`` from the cache if it exists, otherwise ``train()`` it.
+
+    The file is ``workdir() / name`` unless ``directory`` is given. By default the artifact
+    is saved and loaded with ``torch.save`` / ``torch.load(weights_only=False)``, which fits
+    dicts of tensors and histories; pass ``load``/``save`` for anything else. Saving goes
+    through a temporary file and a rename, so an interrupted save never leaves half a file.
+    """
+    import torch
+
+    from adfl_teach.runtime import save_checkpoint
+
+    folder = Path(directory) if directory is not None else workdir()
+    path = folder / name
+    if path.exists():
+        if load is not None:
+            return load(path)
+        return torch.load(path, map_location="cpu", weights_only=False)
+    result = train()
+    folder.mkdir(parents=True, exist_ok=True)
+    if save is not None:
+        save(result, path)
+    else:
+        save_checkpoint(path, result)
+    return result

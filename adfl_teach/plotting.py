@@ -1,0 +1,242 @@
+"""The one plotting helper of the book: a fixed style, PNG output, axis labels on every figure.
+
+Every function returns the :class:`matplotlib.figure.Figure` it drew, so a notebook can show
+it, save it, or a test can inspect it (``fig.axes``, labels)::
+
+    from adfl_teach import plotting
+    plotting.set_style()
+    fig = plotting.plot_history(result.history, ["l_d", "l_a", "l_n", "l_r"])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+# Small figures keep the book's pages and the committed-without-outputs notebooks light.
+FIGURE_DPI = 80
+FIGSIZE = (6.0, 3.2)
+
+
+def set_style() -> None:
+    """The book's fixed style: seaborn whitegrid, small fonts, PNG output in notebooks."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
+    mpl.rcParams.update(
+        {
+            "figure.dpi": FIGURE_DPI,
+            "savefig.dpi": FIGURE_DPI,
+            "figure.figsize": FIGSIZE,
+            "savefig.format": "png",
+            "axes.titlesize": "medium",
+            "image.cmap": "gray",
+        }
+    )
+    try:  # inside IPython: PNG only (no SVG or PDF copies in the notebooks)
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except Exception:  # pragma: no cover - outside IPython nothing is needed
+        pass
+
+
+def _figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None, **kw):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=size or FIGSIZE, squeeze=False, **kw)
+    return fig, axes
+
+
+def _as_hwc(image) -> np.ndarray:
+    """``(3, H, W)`` / ``(H, W, 3)`` / ``(H, W)`` tensor or array -> array for ``imshow``."""
+    array = image.detach().cpu().numpy() if hasattr(image, "detach") else np.asarray(image)
+    if array.ndim == 3 and array.shape[0] in (1, 3) and array.shape[-1] not in (1, 3):
+        array = np.transpose(array, (1, 2, 0))
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    return array
+
+
+def show_images(
+    images: Sequence,
+    titles: Sequence[str] | None = None,
+    ncols: int = 5,
+    size: float = 1.6,
+    cmap: str | None = None,
+):
+    """A grid of images (uint8 ``(3, H, W)`` tensors, ``(H, W, 3)`` or ``(H, W)`` arrays).
+
+    Axes are labelled with pixel coordinates on the left column and bottom row only, so
+    the grid stays readable. Returns the Figure (``len(images)`` visible axes).
+    """
+    n = len(images)
+    if n == 0:
+        raise ValueError("show_images needs at least one image")
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig, axes = _figure(nrows, ncols, size=(size * ncols, size * nrows * 1.15))
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            fig.delaxes(ax)
+            continue
+        array = _as_hwc(images[k])
+        ax.imshow(array, cmap=cmap if array.ndim == 2 else None)
+        ax.grid(False)
+        ax.tick_params(labelsize=6)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=8)
+        ax.set_xlabel("x (px)", fontsize=7)
+        ax.set_ylabel("y (px)", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history: Sequence[dict], keys: Sequence[str], title: str | None = None):
+    """One line per ``key`` over epochs (x = the record's ``epoch``, else its position)."""
+    keys = list(keys)
+    missing = [k for k in keys if not any(k in r for r in history)]
+    if missing:
+        raise KeyError(f"history has no {missing}; it has {sorted(set().union(*history))}")
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    for key in keys:
+        xs = [r.get("epoch", i + 1) for i, r in enumerate(history) if key in r]
+        ys = [r[key] for r in history if key in r]
+        ax.plot(xs, ys, marker="o", markersize=3, label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("value")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, title=None):
+    """A seaborn heatmap of an ``(N, N)`` confusion matrix (rows: true, columns: predicted).
+
+    ``normalize`` divides each row by its total (rows without samples stay 0).
+    """
+    import seaborn as sns
+
+    matrix = np.asarray(confusion, dtype=float)
+    if matrix.shape != (len(classes), len(classes)):
+        raise ValueError(f"confusion {matrix.shape} does not match {len(classes)} classes")
+    if normalize:
+        totals = matrix.sum(axis=1, keepdims=True)
+        matrix = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+    fig, axes = _figure(size=(4.6, 3.8))
+    ax = axes[0, 0]
+    sns.heatmap(
+        matrix,
+        annot=True,
+        fmt=".2f" if normalize else ".0f",
+        cmap="Blues",
+        xticklabels=classes,
+        yticklabels=classes,
+        cbar=False,
+        annot_kws={"fontsize": 7},
+        ax=ax,
+    )
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ams_geometry(
+    features,
+    labels,
+    weights,
+    margin: float = 0.35,
+    scale: float = 30.0,
+    title: str | None = None,
+    ax=None,
+):
+    """2-D features on the unit circle, class weight directions and AMS decision regions.
+
+    features: ``(B, 2)``; labels: ``(B,)`` in 0..C-1; weights: ``(C, 2)`` class weights W_j.
+    The background colours the circle's angles by the predicted class (plain cosines, as
+    at test time); the dashed arcs mark where the *margin* condition
+    ``cos_y - m > max_{j != y} cos_j`` holds, i.e. where a training sample of that class
+    no longer pays much loss. ``scale`` is shown in the title (it sharpens the softmax, it
+    does not move any boundary). Returns the Figure.
+    """
+    features = np.asarray(features, dtype=float)
+    labels = np.asarray(labels)
+    weights = np.asarray(weights, dtype=float)
+    classes = weights.shape[0]
+    palette = _palette(classes)
+    if ax is None:
+        fig, axes = _figure(size=(3.6, 3.6))
+        ax = axes[0, 0]
+    else:
+        fig = ax.figure
+    unit_w = weights / np.linalg.norm(weights, axis=1, keepdims=True).clip(1e-8)
+    angles = np.linspace(-np.pi, np.pi, 721)
+    circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    cos = circle @ unit_w.T  # (A, C)
+    winner = cos.argmax(axis=1)
+    for c in range(classes):
+        sel = winner == c
+        ax.scatter(circle[sel, 0], circle[sel, 1], s=6, color=palette[c], alpha=0.35, lw=0)
+        others = np.delete(cos, c, axis=1).max(axis=1)
+        inside = cos[:, c] - margin > others
+        r = 1.12
+        ax.scatter(r * circle[inside, 0], r * circle[inside, 1], s=2, color=palette[c], lw=0)
+        ax.plot([0, unit_w[c, 0]], [0, unit_w[c, 1]], color=palette[c], lw=2)
+    unit_f = features / np.linalg.norm(features, axis=1, keepdims=True).clip(1e-8)
+    for c in range(classes):
+        sel = labels == c
+        ax.scatter(
+            0.85 * unit_f[sel, 0],
+            0.85 * unit_f[sel, 1],
+            s=10,
+            color=palette[c],
+            edgecolor="k",
+            lw=0.3,
+            label=f"class {c}",
+        )
+    ax.set_aspect("equal")
+    ax.set_xlim(-1.25, 1.25)
+    ax.set_ylim(-1.25, 1.25)
+    ax.set_xlabel("feature dim 1 (normalised)")
+    ax.set_ylabel("feature dim 2 (normalised)")
+    ax.set_title(title or f"AMS, m = {margin:g}, s = {scale:g}")
+    ax.legend(fontsize=6, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_bars(values: dict, xlabel: str, ylabel: str, title: str | None = None, log=False):
+    """A bar chart of ``{name: value}`` (parameter counts, gradient norms)."""
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    names = list(values)
+    ax.bar(names, [values[n] for n in names], color=_palette(len(names)))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _palette(n: int):
+    import seaborn as sns
+
+    return sns.color_palette("tab10", max(n, 1))
+
+
+def figure_has_axis_labels(fig) -> bool:
+    """True when every visible axes of ``fig`` has both an x and a y label (used by tests)."""
+    return all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes if ax.get_visible())

@@ -1,0 +1,91 @@
+"""Notebook helpers: preset resolution, the cache folder, load-or-train."""
+
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from adfl_teach import notebook  # noqa: E402
+from adfl_teach.config import ConfigError  # noqa: E402
+
+
+def test_workdir_honours_adfl_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADFL_HOME", str(tmp_path / "home"))
+    path = notebook.workdir("runs", "a")
+    assert path == tmp_path / "home" / "runs" / "a"
+    assert path.is_dir()
+
+
+def test_workdir_defaults_to_user_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("ADFL_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert notebook.workdir() == tmp_path / ".cache" / "adfl-teach"
+
+
+def test_setup_reads_env_preset_and_prints_summary(monkeypatch, capsys):
+    monkeypatch.setenv("ADFL_PRESET", "smoke")
+    cfg = notebook.setup(None, seed=3)
+    assert cfg.preset == "smoke" and cfg.seed == 3
+    out = capsys.readouterr().out
+    assert out.startswith("preset smoke:") and "seed 3" in out
+
+
+def test_setup_argument_beats_env_and_passes_changes(monkeypatch):
+    monkeypatch.setenv("ADFL_PRESET", "smoke")
+    cfg = notebook.setup("cpu-quick", quiet=True, loss={"margin": 0.2})
+    assert cfg.preset == "cpu-quick" and cfg.loss.margin == 0.2
+
+
+def test_setup_seeds_torch(monkeypatch):
+    notebook.setup("smoke", seed=7, quiet=True)
+    a = torch.rand(3)
+    notebook.setup("smoke", seed=7, quiet=True)
+    assert torch.equal(a, torch.rand(3))
+
+
+def test_setup_rejects_unknown_preset():
+    with pytest.raises(ConfigError, match="unknown"):
+        notebook.setup("huge", quiet=True)
+
+
+def test_load_or_train_trains_once_then_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADFL_HOME", str(tmp_path))
+    calls = []
+
+    def train():
+        calls.append(1)
+        return {"w": torch.ones(2), "history": [{"epoch": 1}]}
+
+    first = notebook.load_or_train("toy.pt", train)
+    second = notebook.load_or_train("toy.pt", train)
+    assert len(calls) == 1
+    assert (tmp_path / "toy.pt").is_file()
+    assert torch.equal(first["w"], second["w"]) and second["history"] == [{"epoch": 1}]
+
+
+def test_load_or_train_custom_load_and_save(tmp_path):
+    saved = []
+    result = notebook.load_or_train(
+        "x.txt",
+        lambda: "42",
+        save=lambda v, p: (p.write_text(v), saved.append(p)),
+        load=lambda p: p.read_text() + "!",
+        directory=tmp_path,
+    )
+    assert result == "42" and saved == [tmp_path / "x.txt"]
+    assert (
+        notebook.load_or_train(
+            "x.txt", lambda: "no", load=lambda p: p.read_text() + "!", directory=tmp_path
+        )
+        == "42!"
+    )
+
+
+def test_on_colab_follows_google_colab_module(monkeypatch):
+    assert notebook.on_colab() is ("google.colab" in sys.modules)
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    assert notebook.on_colab()

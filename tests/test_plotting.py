@@ -1,0 +1,83 @@
+"""The plotting helper: figures have the promised axes, labels, and reject bad input."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from adfl_teach import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    plotting.set_style()
+    yield
+    plt.close("all")
+
+
+def test_set_style_fixes_png_and_dpi():
+    assert matplotlib.rcParams["savefig.format"] == "png"
+    assert matplotlib.rcParams["figure.dpi"] == plotting.FIGURE_DPI
+
+
+def test_show_images_has_one_labelled_axes_per_image():
+    images = [torch.zeros(3, 20, 16, dtype=torch.uint8), np.ones((20, 16)), np.zeros((20, 16, 3))]
+    fig = plotting.show_images(images, titles=["a", "b", "c"], ncols=2)
+    assert len(fig.axes) == 3
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c"]
+    assert plotting.figure_has_axis_labels(fig)
+    # the channel-first tensor is shown as an H x W image
+    assert fig.axes[0].images[0].get_array().shape[:2] == (20, 16)
+
+
+def test_show_images_rejects_empty_list():
+    with pytest.raises(ValueError):
+        plotting.show_images([])
+
+
+def test_plot_history_draws_one_line_per_key():
+    history = [{"epoch": e, "l_a": 1.0 / e, "l_n": 2.0} for e in (1, 2, 3)]
+    fig = plotting.plot_history(history, ["l_a", "l_n"])
+    (ax,) = fig.axes
+    assert len(ax.lines) == 2
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel()
+
+
+def test_plot_history_names_missing_key():
+    with pytest.raises(KeyError, match="l_x"):
+        plotting.plot_history([{"epoch": 1, "l_a": 1.0}], ["l_x"])
+
+
+def test_plot_confusion_normalises_rows_and_labels_axes():
+    fig = plotting.plot_confusion([[3, 1], [0, 0]], ["anger", "joy"])
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["0.75", "0.25", "0.00", "0.00"]
+
+
+def test_plot_confusion_rejects_wrong_shape():
+    with pytest.raises(ValueError):
+        plotting.plot_confusion(np.zeros((3, 3)), ["a", "b"])
+
+
+def test_plot_ams_geometry_labels_and_title():
+    weights = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    features = np.random.default_rng(0).normal(size=(12, 2))
+    labels = np.arange(12) % 3
+    fig = plotting.plot_ams_geometry(features, labels, weights, margin=0.2, scale=10)
+    assert len(fig.axes) == 1
+    assert plotting.figure_has_axis_labels(fig)
+    assert "m = 0.2" in fig.axes[0].get_title()
+
+
+def test_plot_bars_and_label_check_detects_missing_label():
+    fig = plotting.plot_bars({"a": 1, "b": 3}, "part", "parameters")
+    assert plotting.figure_has_axis_labels(fig)
+    fig.axes[0].set_ylabel("")
+    assert not plotting.figure_has_axis_labels(fig)
