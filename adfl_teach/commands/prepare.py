@@ -1,6 +1,100 @@
-"""`adfl-teach prepare` (placeholder until its issue lands)."""
+"""``adfl-teach prepare ckplus|mmi|oulu --src DIR --out DIR``: a database -> the prepared format.
+
+Detects five landmarks, aligns every selected frame onto the 128x110 canvas (sec. 3.1) and
+writes ``manifest.csv`` + ``dataset.json`` with 10 subject-independent folds (sec. 3.2); see
+:func:`adfl_teach.data.prepare.prepare`. The databases are licensed: point ``--src`` at your
+own copy; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+PROTOCOL_HELP = {
+    "ckplus": "CK+: SRC/cohn-kanade-images/S005/001/*.png + SRC/Emotion/... (+ SRC/Landmarks/...)",
+    "mmi": "MMI: SRC/Sessions/<session>/session.xml + frames/ (or images, or an .avi)",
+    "oulu": "Oulu-CASIA VIS strong: SRC/VL/Strong/P001/Anger/000.jpeg (or SRC = Strong)",
+}
+
+
+def add_arguments(p) -> None:
+    """The options, shared with the ``data_scripts/prepare_*.py`` wrappers."""
+    p.add_argument("--src", required=True, help="your copy of the database (native layout)")
+    p.add_argument("--out", required=True, help="output folder for the prepared dataset")
+    p.add_argument(
+        "--detector",
+        choices=("landmarks", "mtcnn", "opencv"),
+        default=None,
+        help="where the five landmarks come from. Default: mtcnn (the paper's) for mmi and "
+        "oulu; for ckplus the Landmarks/ files when SRC has them, else mtcnn",
+    )
+    p.add_argument(
+        "--skip-missing-faces",
+        action="store_true",
+        help="leave out frames where no face is found (listed in dataset.json) instead of "
+        "stopping with an error",
+    )
+    p.add_argument(
+        "--folds",
+        choices=("modulo", "contiguous"),
+        default="modulo",
+        help="subjects sorted by ID go to fold rank mod 10 (default) or to 10 contiguous blocks",
+    )
+    p.add_argument(
+        "--sequences",
+        metavar="FILE",
+        default=None,
+        help="use only the sequences listed in FILE, one id per line (MMI: the paper used "
+        "209 front-view of 236 sequences; ckplus ids as S005/001, oulu as P001/Anger)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing prepared dataset at --out"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("prepare", help="(not yet available)")
-    p.set_defaults(func=lambda args: print("adfl-teach prepare is not available yet") or 2)
+    p = subparsers.add_parser(
+        "prepare",
+        help="detect, align and split a facial expression database (sec. 3.1, 3.2)",
+        description="Detect five landmarks, align every selected frame onto the 128x110 canvas "
+        "(sec. 3.1) and write manifest.csv + dataset.json with 10 subject-independent folds "
+        "(sec. 3.2). The databases are licensed: point --src at your own copy."
+        + "\n\nprotocols:\n"
+        + "\n".join(f"  {k:7s} {v}" for k, v in PROTOCOL_HELP.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("protocol", choices=tuple(PROTOCOL_HELP), help="which database protocol")
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from adfl_teach.data.prepare import prepare
+    from adfl_teach.data.prepared import DatasetError
+    from adfl_teach.preprocess.detectors import DetectorUnavailableError, FaceNotFoundError
+
+    start = time.perf_counter()
+    try:
+        prepare(
+            args.protocol,
+            args.src,
+            args.out,
+            detector=args.detector,
+            skip_missing_faces=args.skip_missing_faces,
+            fold_scheme=args.folds,
+            sequences=args.sequences,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+            verbose=True,
+        )
+    except FaceNotFoundError as err:
+        print(f"error: {err}\n(use --skip-missing-faces to leave such frames out)", file=sys.stderr)
+        return 1
+    except (DatasetError, DetectorUnavailableError, FileExistsError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
