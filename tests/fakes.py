@@ -46,14 +46,20 @@ def make_face(seed: int, expression: int = 0, intensity: float = 1.0, size=IMAGE
     """``(image RGB uint8 (H, W, 3), landmarks (5, 2))`` for CK+ expression code ``expression``."""
     rng = np.random.default_rng(seed)
     try:
-        from adfl_teach.synth import EXPRESSIONS, expression_aus, render_face, sample_identity
-        from adfl_teach.synth.config import SynthConfig
+        from adfl_teach.synth import (
+            EXPRESSIONS,
+            SynthConfig,
+            expression_aus,
+            render_face,
+            sample_identity,
+            sample_nuisance,
+        )
     except ImportError:
         return _stand_in_face(rng, expression, size)
-    config = SynthConfig(image_size=size, nuisance=0.3)
+    config = SynthConfig(image_size=size)
     identity = sample_identity(np.random.default_rng(seed // 100), config)
     aus = expression_aus(EXPRESSIONS[expression], intensity if expression else 0.0)
-    image, landmarks = render_face(identity, aus, None, config)
+    image, landmarks = render_face(identity, aus, sample_nuisance(rng, 0.5), config)
     return np.asarray(image), np.asarray(landmarks, dtype=np.float64)
 
 

@@ -22,7 +22,7 @@ Subjects without any labelled sequence are left out and reported (``dataset.json
 ``excluded``): real CK+ has such subjects (the 327 labelled sequences come from 118 of the 123
 subjects), so this cannot be an error. Malformed input is an error naming the file: an Emotion
 file that is not a single number in 1..7, two Emotion files for one sequence, an Emotion file
-whose frame has no image, a sequence shorter than 4 frames (the neutral frame would also be
+whose frame has no image, a gap in the frame numbers, a sequence shorter than 4 frames (the neutral frame would also be
 one of the last three).
 """
 
@@ -142,6 +142,12 @@ class CKPlus(Protocol):
                 "that frame number (missing image?)"
             )
         peak = numbers.index(peak_number)
+        for position in range(1, peak + 1):  # CK+ numbers frames 1, 2, 3, ... without gaps
+            if numbers[position] != numbers[position - 1] + 1:
+                missing = frames[position].name.replace(
+                    f"{numbers[position]:08d}", f"{numbers[position - 1] + 1:08d}"
+                )
+                raise DatasetError(f"{seq_dir / missing}: image file is missing (gap in frames)")
         if peak < PEAK_FRAMES:
             raise DatasetError(
                 f"{seq_dir}: {peak + 1} frames up to the labelled one; CK+ selection needs at "
