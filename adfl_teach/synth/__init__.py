@@ -28,6 +28,8 @@ from .aus import (
     side_intensities,
 )
 from .config import SynthConfig
+from .contact_sheet import contact_sheet
+from .database import generate_database
 from .identity import Identity, sample_identity
 from .render import LANDMARK_NAMES, Nuisance, face_geometry, render_face, sample_nuisance
 
@@ -44,7 +46,9 @@ __all__ = [
     "SynthConfig",
     "au_totals",
     "expression_aus",
+    "contact_sheet",
     "face_geometry",
+    "generate_database",
     "render_face",
     "sample_identity",
     "sample_nuisance",

@@ -541,8 +541,8 @@ def _fixed(points: np.ndarray) -> np.ndarray:
 def _draw_background(image: np.ndarray, identity: Identity, nuisance: Nuisance) -> None:
     h, w = image.shape[:2]
     base = np.array(identity.background, float)
-    ramp = np.linspace(1.06, 0.9, h)[:, None, None]
-    image[:] = np.clip(base * ramp, 0, 255).astype(np.uint8)
+    rows = np.clip(base[None, :] * np.linspace(1.06, 0.9, h)[:, None], 0, 255).astype(np.uint8)
+    image[:] = rows[:, None, :]
     if nuisance.clutter <= 0:
         return
     rng = np.random.default_rng(nuisance.clutter_seed)
