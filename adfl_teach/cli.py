@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # (command name, module in adfl_teach.commands)
@@ -44,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: finished work and the last checkpoint are kept", file=sys.stderr)
         return 130
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        # Bad input (ConfigError, DatasetError, FaceNotFoundError, ... are ValueErrors) gets
+        # its message, not a traceback; ADFL_DEBUG=1 shows the traceback.
+        if os.environ.get("ADFL_DEBUG"):
+            raise
+        print(f"adfl-teach {args.command}: error: {err}", file=sys.stderr)
+        return 2
     return int(result or 0)
 
 

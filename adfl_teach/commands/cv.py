@@ -1,6 +1,48 @@
-"""`adfl-teach cv` (placeholder until its issue lands)."""
+"""``adfl-teach cv``: 10-fold subject-independent cross-validation (sec. 3.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adfl_teach.commands.common import add_preset_argument, config_from_args, parse_folds
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("cv", help="(not yet available)")
-    p.set_defaults(func=lambda args: print("adfl-teach cv is not available yet") or 2)
+    p = subparsers.add_parser(
+        "cv",
+        help="cross-validate ADFL and/or the baseline",
+        description="Train and test every listed fold (test fold k, train on the others). "
+        "Finished folds are skipped and an unfinished fold resumes from its last epoch, so "
+        "rerunning the same command after an interruption loses nothing. --folds 3 runs one "
+        "fold: spread folds over machines, then `adfl-teach summarize RUN`.",
+    )
+    p.add_argument("--data", required=True, type=Path, help="prepared dataset directory")
+    p.add_argument("--model", choices=["adfl", "baseline", "both"], default="both")
+    p.add_argument("--out", required=True, type=Path, help="run directory RUN")
+    p.add_argument("--folds", default="0-9", help="folds to run, e.g. 0-9, 3 or 0,2,5-7")
+    p.add_argument(
+        "--variant", default="paper", help="ablation variant (see `adfl-teach ablate --list`)"
+    )
+    add_preset_argument(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from adfl_teach.ablations import get_variant
+    from adfl_teach.cv import cross_validate
+    from adfl_teach.summary import format_summary, summarize
+
+    variant = get_variant(args.variant)
+    config = variant.apply(config_from_args(args))
+    models = ("adfl", "baseline") if args.model == "both" else (args.model,)
+    cross_validate(
+        args.data,
+        args.out,
+        config,
+        models,
+        parse_folds(args.folds),
+        variant.name,
+        progress=not args.quiet,
+    )
+    print(format_summary(summarize(args.out)))
+    return 0
