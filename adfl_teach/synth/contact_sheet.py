@@ -65,7 +65,7 @@ def contact_sheet(path=None, subjects: int = 6, seed: int = 0, config: SynthConf
         f"Synthetic CK+: {subjects} subjects x 8 classes (apex, intensity {config.intensity})",
         fontsize=10,
     )
-    fig.tight_layout(pad=0.3)
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.97))
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -68,7 +68,7 @@ class Identity:
     jaw_width: float = 0.78
     chin_width: float = 0.3
     eye_spacing: float = 0.43
-    eye_size: float = 0.105
+    eye_size: float = 0.115
     eye_open: float = 0.5
     eye_tilt: float = 0.04
     brow_height: float = 0.15
@@ -155,7 +155,7 @@ def sample_identity(rng: np.random.Generator, config=None) -> Identity:
         "jaw_width": spread("jaw_width", 0.12, 0.55, 0.95),
         "chin_width": spread("chin_width", 0.1, 0.12, 0.5),
         "eye_spacing": spread("eye_spacing", 0.035, 0.36, 0.5),
-        "eye_size": spread("eye_size", 0.014, 0.08, 0.13),
+        "eye_size": spread("eye_size", 0.014, 0.09, 0.14),
         "eye_open": spread("eye_open", 0.09, 0.32, 0.68),
         "eye_tilt": spread("eye_tilt", 0.08),
         "brow_height": spread("brow_height", 0.025, 0.11, 0.2),

@@ -237,7 +237,7 @@ def face_geometry(identity: Identity, aus=None) -> dict:
         n=6,
     )  # fmt: skip
     layers.append(("fill", tuple(shirt), shoulders, 0))
-    neck_w = 0.3 * W
+    neck_w = 0.22 * W
     neck = np.array([(-neck_w, 0.25 * H), (neck_w, 0.25 * H), (neck_w * 1.1, 0.78 * H),
                      (0, 0.84 * H), (-neck_w * 1.1, 0.78 * H)])  # fmt: skip
     layers.append(("fill", tuple(skin * 0.82), neck, 0))
@@ -272,9 +272,13 @@ def face_geometry(identity: Identity, aus=None) -> dict:
     if idn.beard != "none":
         mix = 0.25 if idn.beard == "stubble" else 0.8
         colour = tuple(skin * (1 - mix) + np.array(idn.hair, float) * mix)
-        top = [(0.0, nose_y + 0.45 * (mouth_y - nose_y)), (idn.mouth_width * W + 0.06 * W, mouth_y - 0.02 * H),
-               (0.32 * W, 0.2 * H), (half * idn.cheek_width * 0.98, 0.02 * H)]  # fmt: skip
-        lower = outline[outline[:, 1] > 0.02 * H]
+        top = [
+            (0.0, nose_y + 0.45 * (mouth_y - nose_y)),
+            (idn.mouth_width * W + 0.05 * W, mouth_y - 0.03 * H),
+            (0.34 * W, 0.25 * H),
+            (half * idn.cheek_width * 0.98, 0.1 * H),
+        ]
+        lower = outline[outline[:, 1] > 0.1 * H]
         lower = lower[np.argsort(np.arctan2(lower[:, 1], lower[:, 0]))]  # right, chin, left
         poly = np.vstack([drop(top), lower, drop([(-x, y) for x, y in top[::-1]])])
         layers.append(("fill", colour, poly, 0))
@@ -288,8 +292,8 @@ def face_geometry(identity: Identity, aus=None) -> dict:
         inner = np.array([cx - s * 1.05 * u * bl, brow_y + 0.1 * u])
         mid = np.array([cx + s * 0.1 * u, brow_y - idn.brow_arch * W])
         outer = np.array([cx + s * 1.15 * u * bl, brow_y + 0.25 * u])
-        inner += (-s * 0.3 * u * a[4], (-0.6 * a[1] + 0.4 * a[4]) * u)
-        mid += (0.0, (-0.32 * a[1] - 0.45 * a[2] + 0.38 * a[4]) * u)
+        inner += (-s * 0.35 * u * a[4], (-0.6 * a[1] + 0.5 * a[4]) * u)
+        mid += (0.0, (-0.32 * a[1] - 0.45 * a[2] + 0.45 * a[4]) * u)
         outer += (0.0, (-0.05 * a[1] - 0.6 * a[2] + 0.28 * a[4]) * u)
         brow_line = _quad_through(inner, mid, outer, 14)
         thick = idn.brow_thickness * W
@@ -448,12 +452,14 @@ def face_geometry(identity: Identity, aus=None) -> dict:
         ]  # left to right over the top
         centre = np.array([0.0, -0.1 * H])
         grown = centre + (top - centre) * (1 + vol / (0.5 * H))
-        if idn.hair_style == "bald":
+        if idn.hair_style == "bald":  # a fringe of hair around the sides only
             for s in (-1, 1):
-                side = grown[(grown[:, 0] * s > 0.75 * half) & (grown[:, 1] > -0.3 * H)]
+                side = outline[
+                    (outline[:, 0] * s > 0) & (np.abs(outline[:, 1] + 0.13 * H) < 0.15 * H)
+                ]
                 if len(side) > 1:
-                    inner_edge = side * (0.9, 1.0)
-                    layers.append(("fill", tuple(idn.hair), np.vstack([side, inner_edge[::-1]]), 0))
+                    band = _stroke(side[np.argsort(side[:, 1])], 0.02 * W, 0.09 * W)
+                    layers.append(("fill", tuple(idn.hair), band, 0))
         else:
             hl = -idn.hairline * H
             if idn.hair_style == "bangs":
@@ -469,6 +475,16 @@ def face_geometry(identity: Identity, aus=None) -> dict:
                 hairline[zig & (np.abs(hairline[:, 0]) < 0.7 * xs), 1] += 0.25 * u
             cap = np.vstack([grown[np.argsort(grown[:, 0])], hairline])
             layers.append(("fill", tuple(idn.hair), cap, 0))
+            strand_colour = tuple(np.array(idn.hair, float) * 0.72 + 6)
+            crown = -0.5 * H - 0.5 * vol
+            for i in (-2, -1, 1, 2):  # a few strands so the cap reads as hair
+                strand = _quad_through(
+                    (i * 0.06 * W, crown + 0.06 * H),
+                    (i * 0.13 * W, 0.5 * (crown + hl)),
+                    (i * 0.2 * W, hl - 0.02 * H),
+                    8,
+                )
+                layers.append(("line", strand_colour, strand, line_w))
             kp["hairline"] = (0.0, hl)
 
     # Glasses over the eyes.
