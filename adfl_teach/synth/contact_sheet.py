@@ -28,10 +28,6 @@ def contact_sheet(path=None, subjects: int = 6, seed: int = 0, config: SynthConf
         seed: database seed.
         config: knobs (``intensity``, ``identity_variety``, ``style_variety``, image size).
     """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     if not isinstance(subjects, int) or subjects < 1:
