@@ -380,3 +380,50 @@ def test_render_face_returns_rgb_image_and_five_landmarks_in_image_coordinates()
     assert landmarks.shape == (5, 2)
     # clean frontal face: symmetric about the vertical centre line
     assert landmarks[0, 0] + landmarks[1, 0] == pytest.approx(160, abs=1e-6)
+
+
+def test_identity_dominates_pixel_differences():
+    """Different people differ more than different expressions of one person (ADFL's premise)."""
+    rng = np.random.default_rng(5)
+    faces = []
+    for _ in range(4):
+        identity = sample_identity(rng)
+        faces.append(
+            [render_face(identity, expression_aus(e, 1.0))[0].astype(float) for e in EXPRESSIONS]
+        )
+    within = np.mean([np.abs(f[0] - f[k]).mean() for f in faces for k in range(1, 8)])
+    between = np.mean(
+        [
+            np.abs(faces[i][k] - faces[j][k]).mean()
+            for i in range(4)
+            for j in range(i)
+            for k in range(8)
+        ]
+    )
+    assert between > 3 * within, (between, within)
+
+
+def test_identity_variety_zero_gives_clones_and_one_gives_variety():
+    clone_config = replace(SynthConfig(), identity_variety=0.0)
+    clones = {sample_identity(np.random.default_rng(i), clone_config) for i in range(3)}
+    assert clones == {Identity()}
+    varied = [sample_identity(np.random.default_rng(i)) for i in range(20)]
+    assert len({v.skin for v in varied}) == 20 and len({v.hair_style for v in varied}) >= 3
+
+
+def test_contact_sheet_shows_subjects_by_expressions(tmp_path):
+    from adfl_teach.synth import contact_sheet
+
+    fig = contact_sheet(tmp_path / "sheet.png", subjects=2, seed=0)
+    assert len(fig.axes) == 2 * 8
+    assert [ax.get_title() for ax in fig.axes[:8]] == EXPRESSIONS
+    assert (tmp_path / "sheet.png").stat().st_size > 10_000
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from adfl_teach.synth import aus, identity
+
+    for module in (aus, identity):
+        assert doctest.testmod(module).failed == 0

@@ -85,7 +85,7 @@ class Identity:
     hair_volume: float = 0.06
     ear_size: float = 0.2
     skin: tuple[int, int, int] = (222, 170, 128)
-    lip: tuple[int, int, int] = (180, 96, 90)
+    lip: tuple[int, int, int] = (192, 86, 75)
     iris: tuple[int, int, int] = (96, 62, 34)
     hair: tuple[int, int, int] = (62, 40, 28)
     shirt: tuple[int, int, int] = (60, 90, 140)
