@@ -34,6 +34,7 @@ The renderer works in two steps, so each can be read (and tested) on its own:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -119,12 +120,17 @@ def jitter_nuisance(base: Nuisance, rng: np.random.Generator, strength: float = 
 
 
 # ----------------------------------------------------------------------------- curves
+@lru_cache(maxsize=64)
+def _bezier_weights(n: int) -> np.ndarray:
+    t = np.linspace(0, 1, n)[:, None]
+    return np.hstack([(1 - t) ** 2, 2 * (1 - t) * t, t**2])
+
+
 def _quad_through(p0, pm, p1, n: int = 12) -> np.ndarray:
     """Quadratic Bezier from ``p0`` to ``p1`` that passes through ``pm`` at t = 0.5."""
-    p0, pm, p1 = (np.asarray(p, float) for p in (p0, pm, p1))
-    c = 2 * pm - (p0 + p1) / 2
-    t = np.linspace(0, 1, n)[:, None]
-    return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t**2 * p1
+    p0, pm, p1 = np.asarray(p0, float), np.asarray(pm, float), np.asarray(p1, float)
+    control = 2 * pm - (p0 + p1) / 2
+    return _bezier_weights(n) @ np.stack([p0, control, p1])
 
 
 def _catmull_rom(points, n: int = 8, closed: bool = False) -> np.ndarray:
@@ -161,9 +167,15 @@ def _stroke(centre: np.ndarray, width_start: float, width_end: float) -> np.ndar
     return np.vstack([centre + normal * half, (centre - normal * half)[::-1]])
 
 
-def _ellipse(cx, cy, rx, ry, n: int = 24, angle: float = 0.0) -> np.ndarray:
+@lru_cache(maxsize=16)
+def _circle(n: int) -> tuple[np.ndarray, np.ndarray]:
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    x, y = rx * np.cos(t), ry * np.sin(t)
+    return np.cos(t), np.sin(t)
+
+
+def _ellipse(cx, cy, rx, ry, n: int = 24, angle: float = 0.0) -> np.ndarray:
+    cos_t, sin_t = _circle(n)
+    x, y = rx * cos_t, ry * sin_t
     c, s = np.cos(angle), np.sin(angle)
     return np.stack([cx + c * x - s * y, cy + s * x + c * y], axis=1)
 
@@ -584,6 +596,30 @@ def _draw_background(image: np.ndarray, identity: Identity, nuisance: Nuisance) 
             )
 
 
+_NOISE_PAD = 96
+_NOISE_BANKS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _noise_field(shape: tuple[int, int], seed: int) -> np.ndarray:
+    """Unit Gaussian noise ``(h, w, 3)`` float32 for one frame.
+
+    Drawing 230k normals per frame would cost more than drawing the face, so frames take a
+    window at a seed-chosen offset of one fixed bank per image size (96 x 96 = 9216
+    different fields; deterministic, and plenty for sensor noise).
+    """
+    h, w = shape
+    bank = _NOISE_BANKS.get((h, w))
+    if bank is None:
+        if len(_NOISE_BANKS) > 4:
+            _NOISE_BANKS.clear()
+        bank = np.random.default_rng(20191022).standard_normal(
+            (h + _NOISE_PAD, w + _NOISE_PAD, 3), dtype=np.float32
+        )
+        _NOISE_BANKS[(h, w)] = bank
+    dy, dx = np.random.default_rng(seed).integers(0, _NOISE_PAD, 2)
+    return bank[dy : dy + h, dx : dx + w]
+
+
 def _finish(image: np.ndarray, nuisance: Nuisance) -> np.ndarray:
     """Blur, illumination gradient and noise (in this order: optics, light, sensor)."""
     if nuisance.blur > 0.05:
@@ -594,14 +630,14 @@ def _finish(image: np.ndarray, nuisance: Nuisance) -> np.ndarray:
     h, w = image.shape[:2]
     if nuisance.light_strength > 0:
         a = np.deg2rad(nuisance.light_angle)
-        xs = (np.arange(w, dtype=np.float32) - w / 2) / (w / 2) * np.cos(a)
-        ys = (np.arange(h, dtype=np.float32) - h / 2) / (h / 2) * np.sin(a)
-        gain = 1.0 + nuisance.light_strength * (ys[:, None] + xs[None, :]) / 1.4
+        xs = (np.arange(w, dtype=np.float32) - w / 2) / (w / 2) * np.float32(np.cos(a))
+        ys = (np.arange(h, dtype=np.float32) - h / 2) / (h / 2) * np.float32(np.sin(a))
+        gain = 1.0 + np.float32(nuisance.light_strength / 1.4) * (ys[:, None] + xs[None, :])
         out *= gain[:, :, None]
     if nuisance.noise > 0:
-        rng = np.random.default_rng(nuisance.noise_seed)
-        out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(nuisance.noise)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        out += _noise_field((h, w), nuisance.noise_seed) * np.float32(nuisance.noise)
+    np.maximum(out, 0, out=out)
+    return cv2.convertScaleAbs(out)  # rounds and saturates at 255
 
 
 def render_face(
@@ -642,7 +678,7 @@ def render_face(
     for kind, colour, points, extra in geometry["layers"]:
         if len(points) < 2:
             continue
-        colour = tuple(float(c) for c in np.clip(colour, 0, 255))
+        colour = tuple(min(255.0, max(0.0, float(c))) for c in colour)
         pts = _apply(matrix, points)
         if kind == "fill":
             cv2.fillPoly(image, [_fixed(pts)], colour, cv2.LINE_AA, _SHIFT)
