@@ -13,6 +13,16 @@ Public API::
     EXPRESSIONS, PROTOTYPES, AUS, SynthConfig, Identity, ExpressionStyle, Nuisance,
     sample_identity, sample_style, sample_nuisance, expression_aus, render_face,
     generate_database, contact_sheet
+
+One face, then a whole database (CLI: ``adfl-teach synth --out data/synth``)::
+
+    import numpy as np
+    from adfl_teach.synth import expression_aus, generate_database, render_face, sample_identity
+
+    identity = sample_identity(np.random.default_rng(0))
+    image, landmarks = render_face(identity, expression_aus("happiness", 1.0))
+    image.shape, landmarks.shape            # (240, 320, 3) RGB uint8, (5, 2) image (x, y)
+    generate_database("data/synth", subjects=120, seed=0)   # CK+ layout, ~1 min on 2 cores
 """
 
 from .aus import (

@@ -221,6 +221,10 @@ def generate_database(
         config: :class:`SynthConfig` knobs (default: ``SynthConfig()``).
         progress: show a ``tqdm`` progress bar over subjects.
         overwrite: replace an existing non-empty ``out`` (otherwise FileExistsError).
+
+    Returns:
+        The absolute path of the finished database. Its ``synth.json`` holds the counts
+        (subjects, sequences, labelled sequences per class, frames).
     """
     config = config or SynthConfig()
     if subjects is not None:
@@ -228,7 +232,7 @@ def generate_database(
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     seed = int(seed)
-    out = Path(out)
+    out = Path(out).resolve()
     _prepare_output(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.name}.partial-{os.getpid()}")
