@@ -10,6 +10,14 @@ synthetic database is prepared by the same code as the real one::
     OUT/subjects.json      identity parameters and expression style per subject
     OUT/synth.json         generator version, seed, knobs, counts
 
+``ground_truth.csv`` columns: ``path`` (relative to OUT), ``subject``, ``sequence``,
+``frame`` (from 1), ``label`` / ``label_name`` (the *sequence's* CK+ code and name, as CK+
+labels sequences; -1 / ``unlabelled`` without an Emotion file), ``expression`` (what the
+face shows, a blend like ``anger+fear`` for unlabelled ones), ``ramp`` (0 at the neutral
+first frame .. 1 at the apex), ``AU1 .. AU26`` (intensity, stronger side), ``lx0, ly0 ..
+lx4, ly4`` (the 5 landmarks, image x, y: left eye, right eye, nose tip, left and right
+mouth corner, "left" = smaller x) and ``angle``, ``scale`` (in-plane pose of the frame).
+
 Like CK+, each sequence starts neutral and ends at the apex (intensity ramps as a
 raised cosine), a few sequences have no Emotion file (``unlabelled_fraction``: in CK+ those
 matched no prototype; here they show a blend of two expressions), and every subject has
