@@ -15,15 +15,13 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 from adfl_teach.config import Config, get_preset
 from adfl_teach.runtime import set_seed
 
 HOME_VARIABLE = "ADFL_HOME"
 DEFAULT_HOME = Path("~/.cache/adfl-teach")
-
-T = TypeVar("T")
 
 
 def on_colab() -> bool:
@@ -52,7 +50,7 @@ def describe(cfg: Config) -> str:
 
 def setup(preset: str | None = None, seed: int = 0, quiet: bool = False, **changes) -> Config:
     """Resolve the preset (argument, else ``$ADFL_PRESET``, else ``auto``), seed everything,
-    set the plot style and print a one-line summary. Returns the :class:`Config`.
+    set the plot style and print a one-line summary. Returns the :class:`~adfl_teach.config.Config`.
 
     ``changes`` are passed to :func:`adfl_teach.config.get_preset`
     (e.g. ``loss={"margin": 0.2}``).
@@ -71,11 +69,11 @@ def setup(preset: str | None = None, seed: int = 0, quiet: bool = False, **chang
 
 def load_or_train(
     name: str,
-    train: Callable[[], T],
-    load: Callable[[Path], T] | None = None,
-    save: Callable[[T, Path], None] | None = None,
+    train: Callable[[], Any],
+    load: Callable[[Path], Any] | None = None,
+    save: Callable[[Any, Path], None] | None = None,
     directory: str | Path | None = None,
-) -> T:
+) -> Any:
     """Load the artifact ``name`` from the cache if it exists, otherwise ``train()`` it.
 
     The file is ``workdir() / name`` unless ``directory`` is given. By default the artifact

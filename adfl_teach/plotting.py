@@ -214,6 +214,72 @@ def plot_ams_geometry(
     return fig
 
 
+def plot_curves(
+    x,
+    curves: dict,
+    xlabel: str,
+    ylabel: str,
+    title: str | None = None,
+    hline: tuple[float, str] | None = None,
+    ax=None,
+):
+    """One line per ``{label: ys}`` against ``x``; ``hline=(value, label)`` adds a dashed
+    reference line (e.g. ``log N``). Returns the Figure."""
+    if ax is None:
+        fig, axes = _figure()
+        ax = axes[0, 0]
+    else:
+        fig = ax.figure
+    for label, ys in curves.items():
+        ax.plot(np.asarray(x), np.asarray(ys), label=label)
+    if hline is not None:
+        ax.axhline(hline[0], color="k", ls="--", lw=1, label=hline[1])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def ams_explorer(features, labels, weights, margin: float = 0.35, scale: float = 30.0):
+    """Two panels for the AMS chapter: :func:`plot_ams_geometry` and, for a sample of class 0
+    at angle theta from W_0 (rotating towards W_1), its AMS loss ``-log y_r`` (eq. 6-7) with
+    this ``margin`` and ``scale`` next to the plain softmax on the same cosines (m = 0, s = 1).
+    """
+    import matplotlib.pyplot as plt
+
+    weights = np.asarray(weights, dtype=float)
+    unit_w = weights / np.linalg.norm(weights, axis=1, keepdims=True).clip(1e-8)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.5))
+    plot_ams_geometry(features, labels, weights, margin, scale, ax=left)
+    start = np.arctan2(unit_w[0, 1], unit_w[0, 0])
+    to_1 = np.arctan2(unit_w[1, 1], unit_w[1, 0]) - start
+    direction = 1.0 if np.sin(to_1) >= 0 else -1.0
+    theta = np.linspace(0, np.pi, 181)
+    points = np.stack([np.cos(start + direction * theta), np.sin(start + direction * theta)], 1)
+    cos = points @ unit_w.T
+
+    def loss(m, s):
+        logits = s * cos
+        logits[:, 0] -= s * m
+        logits -= logits.max(axis=1, keepdims=True)
+        return -(logits[:, 0] - np.log(np.exp(logits).sum(axis=1)))
+
+    plot_curves(
+        np.degrees(theta),
+        {f"AMS m={margin:g}, s={scale:g}": loss(margin, scale), "softmax on cosines": loss(0, 1)},
+        "angle between feature and its class weight W_0 (degrees)",
+        "loss of the sample",
+        title="loss as the feature turns away from W_0",
+        ax=right,
+    )
+    right.set_yscale("symlog")
+    fig.tight_layout()
+    return fig
+
+
 def plot_bars(values: dict, xlabel: str, ylabel: str, title: str | None = None, log=False):
     """A bar chart of ``{name: value}`` (parameter counts, gradient norms)."""
     fig, axes = _figure()

@@ -81,3 +81,20 @@ def test_plot_bars_and_label_check_detects_missing_label():
     assert plotting.figure_has_axis_labels(fig)
     fig.axes[0].set_ylabel("")
     assert not plotting.figure_has_axis_labels(fig)
+
+
+def test_plot_curves_draws_reference_line():
+    fig = plotting.plot_curves([0, 1, 2], {"a": [1, 2, 3]}, "t", "value", hline=(1.5, "log N"))
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 and ax.lines[1].get_ydata()[0] == 1.5
+    assert plotting.figure_has_axis_labels(fig)
+
+
+def test_ams_explorer_loss_grows_with_angle_and_margin():
+    weights = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    features = np.array([[1.0, 0.1], [0.1, 1.0]])
+    fig = plotting.ams_explorer(features, [0, 1], weights, margin=0.35, scale=30)
+    assert len(fig.axes) == 2 and plotting.figure_has_axis_labels(fig)
+    ams, plain = (line.get_ydata() for line in fig.axes[1].lines[:2])
+    assert ams[-1] > ams[0]  # turning away from W_0 costs more
+    assert ams[0] > 0  # the margin leaves a loss even when aligned with W_0
