@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every check, in order, with the time each part takes:
+#   lint (ruff), unit tests (pytest tests/), notebooks (pytest --nbval-lax book/),
+#   book build (jupyter-book, warnings are errors), rendered-book check (headless chromium).
+# Notebooks and the book run in the `smoke` preset unless ADFL_PRESET is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+export ADFL_PRESET=${ADFL_PRESET:-smoke}
+# One place for the artefacts the notebooks make, shared by nbval and the book build (the
+# second run loads what the first trained).
+export ADFL_HOME=${ADFL_HOME:-$PWD/_build/adfl_home}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+mkdir -p _build
+timings=()
+step() {
+  local name=$1; shift
+  echo "=== $name"
+  local t0=$SECONDS
+  "$@"
+  timings+=("$(printf '%-22s %4d s' "$name" $((SECONDS - t0)))")
+}
+# pytest exits 5 when it collects nothing: that must fail, and does (set -e).
+step "lint (ruff)" bash -c "$PY -m ruff check . && $PY -m ruff format --check ."
+step "unit tests" $PY -m pytest tests -q -p no:cacheprovider
+step "notebooks (nbval)" $PY -m pytest --nbval-lax book -q -p no:cacheprovider
+step "book build" bash scripts/build_book.sh
+step "browser check" $PY scripts/check_book.py _build/html
+echo "=== timings"
+printf '%s\n' "${timings[@]}"
