@@ -29,7 +29,7 @@ def synthetic_dataset(
     raw, prepared = root / "synthetic", root / "prepared"
     if raw.exists():
         info = json.loads((raw / "synth.json").read_text())
-        made = (info.get("subjects"), info.get("seed"))
+        made = (info.get("config", {}).get("subjects"), info.get("seed"))
         if made != (subjects, seed):
             raise ValueError(
                 f"{raw} holds a synthetic database with (subjects, seed) = {made}, not "

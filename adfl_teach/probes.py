@@ -157,9 +157,10 @@ def probe_run(data_dir: str | Path, run: str | Path, model: str = "adfl", progre
         )
     table = {}
     for name in per_fold[folds[0]]:
-        keys = per_fold[folds[0]][name].keys()
+        keys = sorted({key for k in folds for key in per_fold[k][name]})
+        # a fold too small for the identity probe has no identity entry: average what exists
         table[name] = {
-            key: float(np.nanmean([per_fold[k][name].get(key, np.nan) for k in folds]))
+            key: float(np.mean([per_fold[k][name][key] for k in folds if key in per_fold[k][name]]))
             for key in keys
         }
     result = {"model": model, "folds": folds, "mean": table, "per_fold": per_fold}

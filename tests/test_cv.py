@@ -16,6 +16,7 @@ from adfl_teach.config import get_preset
 from adfl_teach.cv import RunMismatchError, cross_validate, fold_dir, run_fold
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
+from adfl_teach.probes import probe_run
 from adfl_teach.summary import format_summary, sign_test_p, summarize
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
@@ -67,6 +68,9 @@ def test_two_folds_write_documented_results(tiny, tmp_path):
     assert (run / "summary.json").exists() and (run / "confusion_adfl.png").exists()
     text = format_summary(summary)
     assert "98.17" in text and "adfl" in text  # Table 2's ADFL row beside ours
+    probes = probe_run(tiny, run, "adfl", progress=False)
+    assert probes["folds"] == [0, 1] and set(probes["mean"]) == {"f_e", "f_n", "f_r"}
+    assert (run / "probes_adfl.json").exists()
 
 
 def test_summarize_merges_a_partial_set_of_folds(tiny, tmp_path):
