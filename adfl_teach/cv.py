@@ -117,6 +117,7 @@ def run_fold(
     if done is not None:
         return done
     t0 = time.perf_counter()
+    data.images(config.data.canvas, progress=progress)  # decode or load the cache once
     train_set, test_set = data.split(fold, config.data.canvas)
     trained = train(
         kind,
