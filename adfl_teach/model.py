@@ -323,3 +323,19 @@ def parameter_groups(model: nn.Module) -> dict[str, list[nn.Parameter]]:
         "classifier",
     )
     return {n: list(getattr(model, n).parameters()) for n in names if hasattr(model, n)}
+
+
+def parts_reached(model: nn.Module, loss: torch.Tensor) -> dict[str, float]:
+    """Backward ``loss`` alone and return the gradient norm per part of Fig. 2.
+
+    The NOTES.md routing table, measured: a part the loss must not update gets exactly 0.
+    Gradients are cleared before and after, so the model is left as it was.
+    """
+    model.zero_grad(set_to_none=True)
+    loss.backward(retain_graph=True)
+    norms = {}
+    for name, params in parameter_groups(model).items():
+        grads = [p.grad.norm() ** 2 for p in params if p.grad is not None]
+        norms[name] = float(torch.stack(grads).sum().sqrt()) if grads else 0.0
+    model.zero_grad(set_to_none=True)
+    return norms

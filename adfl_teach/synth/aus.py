@@ -35,17 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from adfl_teach.expressions import CKPLUS_CLASSES
+
 # CK+ label codes are the list positions (0 neutral ... 7 surprise), NOTES "Protocols".
-EXPRESSIONS: list[str] = [
-    "neutral",
-    "anger",
-    "contempt",
-    "disgust",
-    "fear",
-    "happiness",
-    "sadness",
-    "surprise",
-]
+EXPRESSIONS: list[str] = list(CKPLUS_CLASSES)
 CODE_OF: dict[str, int] = {name: code for code, name in enumerate(EXPRESSIONS)}
 
 # The AUs the renderer knows, with their FACS names (NOTES, EMFACS facts).

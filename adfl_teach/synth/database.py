@@ -37,7 +37,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -253,9 +252,10 @@ def generate_database(
         bar = tqdm(total=len(jobs), desc="synth subjects", unit="subj", disable=not progress)
         workers = min(config.workers, os.cpu_count() or 1, len(jobs))
         if workers > 1:
-            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            # "spawn", never "fork": a process forked after OpenCV or OpenMP started their
+            # thread pools (any notebook or test session that used cv2 or torch) can deadlock.
             with ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context(method)
+                workers, mp_context=multiprocessing.get_context("spawn")
             ) as pool:
                 results = []
                 for result in pool.map(_render_subject, jobs):

@@ -19,7 +19,6 @@ from adfl_teach.data.prepared import DatasetError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".wmv", ".mpg", ".mpeg")
-BASIC_SIX = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
 
 
 @dataclass

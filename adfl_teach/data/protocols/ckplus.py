@@ -39,17 +39,9 @@ from adfl_teach.data.protocols.base import (
     list_dirs,
     list_images,
 )
+from adfl_teach.expressions import CKPLUS_CLASSES
 
-CLASSES = (
-    "neutral",
-    "anger",
-    "contempt",
-    "disgust",
-    "fear",
-    "happiness",
-    "sadness",
-    "surprise",
-)
+CLASSES = CKPLUS_CLASSES
 PEAK_FRAMES = 3  # "the last three frames with provided label", sec. 3.2
 
 

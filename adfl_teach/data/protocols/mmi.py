@@ -40,7 +40,6 @@ from pathlib import Path
 
 from adfl_teach.data.prepared import DatasetError
 from adfl_teach.data.protocols.base import (
-    BASIC_SIX,
     VIDEO_SUFFIXES,
     Collection,
     Protocol,
@@ -50,8 +49,9 @@ from adfl_teach.data.protocols.base import (
     list_images,
     safe_name,
 )
+from adfl_teach.expressions import BASIC_CLASSES
 
-CLASSES = ("neutral", *BASIC_SIX)
+CLASSES = BASIC_CLASSES
 #: MMI emotion code -> class index of CLASSES (1 anger ... 6 surprise; identical numbering).
 MMI_CODES = {code: code for code in range(1, 7)}
 MIDDLE_FRAMES = 3

@@ -23,15 +23,15 @@ from pathlib import Path
 
 from adfl_teach.data.prepared import DatasetError
 from adfl_teach.data.protocols.base import (
-    BASIC_SIX,
     Collection,
     Protocol,
     Sample,
     list_dirs,
     list_images,
 )
+from adfl_teach.expressions import BASIC_CLASSES, BASIC_SIX
 
-CLASSES = ("neutral", *BASIC_SIX)
+CLASSES = BASIC_CLASSES
 PEAK_FRAMES = 3
 
 

@@ -1,0 +1,21 @@
+"""The expression classes of the paper's databases (sec. 3.2; NOTES: Classes).
+
+Class index = position in the tuple; neutral is index 0 everywhere. The splitter and the
+classifier see the N-1 expressions, the dispeller all N classes.
+"""
+
+#: CK+: the Emotion codes 0..7 are the positions here (N = 8).
+CKPLUS_CLASSES = (
+    "neutral",
+    "anger",
+    "contempt",
+    "disgust",
+    "fear",
+    "happiness",
+    "sadness",
+    "surprise",
+)
+#: The six basic expressions of MMI and Oulu-CASIA.
+BASIC_SIX = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
+#: MMI and Oulu-CASIA: neutral + the basic six (N = 7).
+BASIC_CLASSES = ("neutral", *BASIC_SIX)
