@@ -83,3 +83,15 @@ def test_no_entropy_variant_removes_l_n_from_the_total_only():
     # Without l_n, the neutral branch only hears l_r (which does not reach it): zero.
     assert all(n == 0 for n in off["neutral_branch"])
     assert all(n > 0 for n in on["neutral_branch"])
+
+
+def test_parts_reached_reports_the_table_and_leaves_no_gradients():
+    from adfl_teach.model import parts_reached
+
+    torch.manual_seed(0)
+    model = ADFL(num_classes=8, config=SMALL, input_size=(48, 48))
+    terms = adfl_objective(model(torch.randn(6, 3, 48, 48)), torch.tensor([0, 1, 2, 3, 7, 0]))
+    for term, expected in TABLE.items():
+        norms = parts_reached(model, terms[term])
+        assert {part for part, norm in norms.items() if norm > 0} == expected, term
+    assert all(p.grad is None for p in model.parameters())
