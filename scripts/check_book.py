@@ -113,10 +113,13 @@ class Browser:
         self.events: list[dict] = []
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
+        self._viewport(1400)
+
+    def _viewport(self, height: int) -> None:
         self.call(
             "Emulation.setDeviceMetricsOverride",
             width=1280,
-            height=1400,
+            height=height,
             deviceScaleFactor=1,
             mobile=False,
         )
@@ -170,8 +173,16 @@ class Browser:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result["result"].get("value")
 
-    def screenshot(self, path: Path) -> None:
-        data = self.call("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path: Path, max_height: int = 4000) -> None:
+        """The page (up to ``max_height`` CSS pixels), not just the first screen."""
+        metrics = self.call("Page.getLayoutMetrics")
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        height = int(min(size["height"], max_height))
+        self._viewport(height)
+        try:
+            data = self.call("Page.captureScreenshot", format="png")["data"]
+        finally:
+            self._viewport(1400)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
 
