@@ -123,8 +123,11 @@ def align_face(
     canvas:     output ``(height, width)``; 128x110 in the paper.
 
     Returns ``(aligned, landmarks)``: the ``(height, width, 3)`` uint8 face and the five
-    landmarks mapped onto it ``(5, 2)`` -- within a pixel of :func:`template_points` for an
-    undistorted face (exactly on it when the landmarks are a similar copy of the template).
+    landmarks mapped onto it ``(5, 2)``. A similarity keeps the face's own proportions, so
+    the points land *near* :func:`template_points` (a few pixels off for a real or synthetic
+    face, the least-squares residual) and exactly on it only when the landmarks are a
+    similar copy of the template; the same face under any rotation, scale and shift lands
+    on the same points.
     With ``return_matrix=True`` the ``(2, 3)`` matrix is returned third. Bilinear sampling;
     pixels from outside the image are black (as SphereFace's ``imwarp``).
     """
