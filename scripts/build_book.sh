@@ -24,9 +24,16 @@ if [[ $students == 1 ]]; then
   # Same config with sphinx-exercise's hide_solutions switched on, built into its own folder.
   mkdir -p _build/students
   python - <<'PY'
+import os
+
 import yaml
+
 config = yaml.safe_load(open("_config.yml"))
-config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+sphinx = config.setdefault("sphinx", {})
+sphinx.setdefault("config", {})["hide_solutions"] = True
+# The copy lives in _build/students: make folder paths absolute.
+for name, path in (sphinx.get("local_extensions") or {}).items():
+    sphinx["local_extensions"][name] = os.path.abspath(path)
 yaml.safe_dump(config, open("_build/students/_config.yml", "w"), sort_keys=False)
 PY
   jupyter-book build . -W -n --keep-going --config _build/students/_config.yml \
