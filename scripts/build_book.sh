@@ -21,25 +21,34 @@ done
 
 echo "building the book with ADFL_PRESET=$ADFL_PRESET"
 if [[ $students == 1 ]]; then
-  # Same config with sphinx-exercise's hide_solutions switched on, built into its own folder.
-  mkdir -p _build/students
-  python - <<'PY'
-import os
+  # The students' book is built from a copy of the sources in which sphinx-exercise hides
+  # the written solutions (hide_solutions) and every code cell tagged `solution` is deleted
+  # before execution, so the auto-check cells report "not answered yet" instead of a result.
+  src=_build/students/src
+  rm -rf _build/students && mkdir -p "$src"
+  cp -r _config.yml _toc.yml book "$src"/
+  python - "$src" <<'PY'
+import json
+import sys
+from pathlib import Path
 
 import yaml
 
-config = yaml.safe_load(open("_config.yml"))
-sphinx = config.setdefault("sphinx", {})
-sphinx.setdefault("config", {})["hide_solutions"] = True
-# The copy lives in _build/students: make folder paths absolute.
-for name, path in (sphinx.get("local_extensions") or {}).items():
-    sphinx["local_extensions"][name] = os.path.abspath(path)
-yaml.safe_dump(config, open("_build/students/_config.yml", "w"), sort_keys=False)
+src = Path(sys.argv[1])
+config = yaml.safe_load((src / "_config.yml").read_text())
+config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+(src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+removed = 0
+for path in sorted((src / "book").glob("*.ipynb")):
+    nb = json.loads(path.read_text())
+    keep = [c for c in nb["cells"] if "solution" not in c.get("metadata", {}).get("tags", [])]
+    removed += len(nb["cells"]) - len(keep)
+    nb["cells"] = keep
+    path.write_text(json.dumps(nb, indent=1))
+print(f"students' copy: {removed} solution cells removed")
 PY
-  jupyter-book build . -W -n --keep-going --config _build/students/_config.yml \
-    --path-output _build/students
+  (cd "$src" && jupyter-book build . -W -n --keep-going --path-output ..)
   # jupyter-book writes into <path-output>/_build/html; give it a short name.
-  rm -rf _build/students/html
   mv _build/students/_build/html _build/students/html
   rm -rf _build/students/_build
   echo "students' book: _build/students/html/index.html"
