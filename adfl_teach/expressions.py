@@ -4,7 +4,7 @@ Class index = position in the tuple; neutral is index 0 everywhere. The splitter
 classifier see the N-1 expressions, the dispeller all N classes.
 """
 
-#: CK+: the Emotion codes 0..7 are the positions here (N = 8).
+#: CK+, whose Emotion codes 0..7 are the positions here (N = 8).
 CKPLUS_CLASSES = (
     "neutral",
     "anger",
@@ -17,5 +17,5 @@ CKPLUS_CLASSES = (
 )
 #: The six basic expressions of MMI and Oulu-CASIA.
 BASIC_SIX = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
-#: MMI and Oulu-CASIA: neutral + the basic six (N = 7).
+#: MMI and Oulu-CASIA, neutral + the basic six (N = 7).
 BASIC_CLASSES = ("neutral", *BASIC_SIX)

@@ -1,4 +1,6 @@
-"""Datasets: the in-memory :class:`ImageSet`, prepared datasets on disk, and protocols."""
+"""Datasets: the in-memory :class:`~adfl_teach.data.imageset.ImageSet`, prepared datasets on
+disk, and protocols.
+"""
 
 from adfl_teach.data.imageset import ImageSet
 

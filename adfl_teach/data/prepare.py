@@ -87,17 +87,18 @@ def prepare(
 ) -> Path:
     """Prepare ``protocol`` (``ckplus``, ``mmi``, ``oulu``) from ``src`` into ``out``.
 
-    detector:   ``"mtcnn"`` (the paper's), ``"opencv"``, ``"landmarks"``, a detector object,
-                or None for the protocol's default: MTCNN, except CK+ copies that include
-                ``Landmarks/`` use those (exact and fast).
-    skip_missing_faces: leave out frames where no face is found (listed in ``dataset.json``
-                ``skipped`` and in the report) instead of stopping with
-                :class:`~adfl_teach.preprocess.detectors.FaceNotFoundError`.
-    fold_scheme: ``modulo`` (default) or ``contiguous`` (:mod:`adfl_teach.data.folds`).
-    sequences:  a file with one sequence id per line (or a list): only those are used. For MMI
-                this selects the paper's 209 front-view sessions.
-    overwrite:  replace an existing prepared dataset at ``out``.
-    verbose:    print the report (counts per class and fold, time, skipped files).
+    Args:
+        detector: ``"mtcnn"`` (the paper's), ``"opencv"``, ``"landmarks"``, a detector object,
+            or None for the protocol's default: MTCNN, except CK+ copies that include
+            ``Landmarks/`` use those (exact and fast).
+        skip_missing_faces: leave out frames where no face is found (listed in
+            ``dataset.json`` ``skipped`` and in the report) instead of stopping with
+            :class:`~adfl_teach.preprocess.detectors.FaceNotFoundError`.
+        fold_scheme: ``modulo`` (default) or ``contiguous`` (:mod:`adfl_teach.data.folds`).
+        sequences: a file with one sequence id per line (or a list): only those are used. For
+            MMI this selects the paper's 209 front-view sessions.
+        overwrite: replace an existing prepared dataset at ``out``.
+        verbose: print the report (counts per class and fold, time, skipped files).
 
     Returns ``out``. Raises :class:`~adfl_teach.data.prepared.DatasetError` naming the file
     for bad input (see each protocol module).

@@ -220,7 +220,8 @@ class PreparedDataset:
         return array
 
     def imageset(self, canvas: tuple[int, int] = (128, 110)) -> ImageSet:
-        """Every image as an :class:`ImageSet` (labels in ``classes`` order)."""
+        """Every image as an :class:`~adfl_teach.data.imageset.ImageSet` (labels in ``classes``
+        order)."""
         return ImageSet(self.images(canvas), torch.from_numpy(self.labels), self.subjects)
 
     def split(self, fold: int, canvas: tuple[int, int] = (128, 110)) -> tuple[ImageSet, ImageSet]:

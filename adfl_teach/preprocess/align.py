@@ -8,8 +8,7 @@ eye, right eye, nose tip, left and right mouth corner) onto a fixed template for
 (+7, +8) pixels, i.e. half of the (110 - 96, 128 - 112) margin, so that the *centre* crop of
 the 128x110 canvas is exactly SphereFace's 112x96 alignment.
 
-Coordinate convention (decided here, used everywhere in this package)
---------------------------------------------------------------------
+**Coordinate convention** (decided here, used everywhere in this package).
 SphereFace's template comes from MATLAB, where the centre of the top-left pixel is (1, 1).
 OpenCV, NumPy and MTCNN (facenet-pytorch) put it at (0, 0). We therefore **subtract 1** from
 the published numbers: :data:`SPHEREFACE_TEMPLATE_MATLAB` is the template as printed,
@@ -52,13 +51,14 @@ SPHEREFACE_TEMPLATE_MATLAB = np.array(
 )
 #: The same template in 0-based pixel-centre coordinates (OpenCV/NumPy convention).
 SPHEREFACE_TEMPLATE = SPHEREFACE_TEMPLATE_MATLAB - 1.0
-#: Offset of the 112x96 SphereFace face inside the 128x110 canvas: (x, y) = (+7, +8).
+#: Offset (x, y) = (+7, +8) of the 112x96 SphereFace face inside the 128x110 canvas.
 CANVAS_OFFSET = np.array(
     [(CANVAS[1] - SPHEREFACE_SIZE[1]) / 2, (CANVAS[0] - SPHEREFACE_SIZE[0]) / 2]
 )
-#: The template on the 128x110 canvas, 0-based (x, y): where aligned landmarks land.
+#: The template on the 128x110 canvas, 0-based (x, y); where aligned landmarks land.
 CANVAS_TEMPLATE = SPHEREFACE_TEMPLATE + CANVAS_OFFSET
 
+#: Names of the five landmarks, in the order of the template.
 LANDMARK_NAMES = ("left eye", "right eye", "nose tip", "left mouth corner", "right mouth corner")
 
 
@@ -117,10 +117,12 @@ def align_face(
 ):
     """Warp a face so its five landmarks sit on the template (sec. 3.1).
 
-    image:      ``(H, W, 3)`` uint8 RGB (a ``(H, W)`` grayscale image is made 3-channel).
-    landmarks5: ``(5, 2)`` (x, y) in the image, 0-based, in the order of
-                :data:`LANDMARK_NAMES`.
-    canvas:     output ``(height, width)``; 128x110 in the paper.
+    Args:
+        image: ``(H, W, 3)`` uint8 RGB (a ``(H, W)`` grayscale image is made 3-channel).
+        landmarks5: ``(5, 2)`` (x, y) in the image, 0-based, in the order of
+            :data:`LANDMARK_NAMES`.
+        canvas: output ``(height, width)``; 128x110 in the paper.
+        return_matrix: also return the ``(2, 3)`` matrix (see below).
 
     Returns ``(aligned, landmarks)``: the ``(height, width, 3)`` uint8 face and the five
     landmarks mapped onto it ``(5, 2)``. A similarity keeps the face's own proportions, so

@@ -66,10 +66,11 @@ class DetectorUnavailableError(RuntimeError):
 class Detection:
     """One face.
 
-    box:        ``(4,)`` float ``(x1, y1, x2, y2)`` in pixels, or None when unknown
-                (the ``landmarks`` detector).
-    landmarks5: ``(5, 2)`` float (x, y), order of the alignment template.
-    score:      detector confidence in [0, 1] (1.0 for given landmarks).
+    Attributes:
+        box: ``(4,)`` float ``(x1, y1, x2, y2)`` in pixels, or None when unknown
+            (the ``landmarks`` detector).
+        landmarks5: ``(5, 2)`` float (x, y), order of the alignment template.
+        score: detector confidence in [0, 1] (1.0 for given landmarks).
     """
 
     box: np.ndarray | None

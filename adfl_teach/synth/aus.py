@@ -37,11 +37,13 @@ import numpy as np
 
 from adfl_teach.expressions import CKPLUS_CLASSES
 
-# CK+ label codes are the list positions (0 neutral ... 7 surprise), NOTES "Protocols".
+#: The CK+ expression names; the CK+ label codes are the list positions (0 neutral ... 7
+#: surprise), NOTES "Protocols".
 EXPRESSIONS: list[str] = list(CKPLUS_CLASSES)
+#: The CK+ label code of each expression name.
 CODE_OF: dict[str, int] = {name: code for code, name in enumerate(EXPRESSIONS)}
 
-# The AUs the renderer knows, with their FACS names (NOTES, EMFACS facts).
+#: The AUs the renderer knows, with their FACS names (NOTES, EMFACS facts).
 AU_NAMES: dict[int, str] = {
     1: "inner brow raiser",
     2: "outer brow raiser",
@@ -59,9 +61,10 @@ AU_NAMES: dict[int, str] = {
     25: "lips part",
     26: "jaw drop",
 }
+#: The AU numbers of :data:`AU_NAMES`, in order.
 AUS: tuple[int, ...] = tuple(AU_NAMES)
 
-# EMFACS prototypes (NOTES table). Weights < 1 mark the components NOTES calls slight.
+#: EMFACS prototypes (NOTES table). Weights < 1 mark the components NOTES calls slight.
 PROTOTYPES: dict[str, dict[int, float]] = {
     "neutral": {},
     "anger": {4: 1.0, 5: 0.6, 7: 0.8, 23: 1.0},
@@ -72,7 +75,7 @@ PROTOTYPES: dict[str, dict[int, float]] = {
     "sadness": {1: 1.0, 4: 0.7, 15: 1.0},
     "surprise": {1: 1.0, 2: 1.0, 5: 0.6, 25: 1.0, 26: 1.0},
 }
-# Expressions whose prototype is unilateral (NOTES: contempt is "one side only").
+#: Expressions whose prototype is unilateral (contempt is "one side only", NOTES).
 UNILATERAL: frozenset[str] = frozenset({"contempt"})
 
 

@@ -16,7 +16,7 @@ from adfl_teach.config import ConfigError
 
 @dataclass(frozen=True)
 class SynthConfig:
-    """Difficulty and size knobs of :func:`adfl_teach.synth.generate_database`.
+    """Difficulty and size knobs of :func:`adfl_teach.synth.database.generate_database`.
 
     Attributes:
         subjects: number of subjects (CK+ has 123).

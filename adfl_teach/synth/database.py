@@ -225,7 +225,7 @@ def generate_database(
             ``OUT.partial-<pid>`` first and is renamed to ``out`` at the end.
         subjects: number of subjects; overrides ``config.subjects`` when given.
         seed: integer seed; same seed and knobs give byte-identical files.
-        config: :class:`SynthConfig` knobs (default: ``SynthConfig()``).
+        config: :class:`~adfl_teach.synth.config.SynthConfig` knobs (default: ``SynthConfig()``).
         progress: show a ``tqdm`` progress bar over subjects.
         overwrite: replace an existing non-empty ``out`` (otherwise FileExistsError).
 

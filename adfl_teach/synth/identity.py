@@ -34,6 +34,7 @@ HAIR_COLOURS = np.array(
 IRIS_COLOURS = np.array(
     [(60, 36, 22), (96, 62, 34), (60, 100, 140), (70, 110, 70), (40, 30, 26)], dtype=float
 )
+#: The hair styles an identity can have (``Identity.hair_style``).
 HAIR_STYLES = ("short", "long", "bald", "bangs")
 
 
@@ -42,21 +43,24 @@ class Identity:
     """Everything that makes one synthetic subject look like themselves.
 
     Shape (fractions of the face width ``W`` unless noted):
-        face_width: ``W`` in pixels at 240-pixel frame height (about 100..130).
-        face_aspect: face height ``H`` (crown to chin) over ``W``.
-        cheek_width, jaw_width, chin_width: half-widths of the outline at cheek bones,
-            jaw angle and chin, as fractions of ``W / 2``.
-        eye_spacing: distance between the eye centres.
-        eye_size: half-width of an eye opening.
-        eye_open: upper-lid height over the eye half-width (lower lid is 0.6 of it).
-        eye_tilt: outer eye corner height, as a fraction of the eye half-width.
-        brow_height: brow above the eye centre; brow_thickness; brow_arch; brow_length
-            (relative to the eye width).
-        nose_y, mouth_y: nose tip and mouth centre below the eye line, fractions of ``H``.
-        nose_width: half-width of the nose wings.
-        mouth_width: half-width of the closed mouth; upper_lip, lower_lip: thicknesses.
-        hairline: hairline above the eye line, fraction of ``H``; hair_volume.
-        ear_size: ear height as a fraction of ``H``.
+
+    - ``face_width``: ``W`` in pixels at 240-pixel frame height (about 100..130).
+    - ``face_aspect``: face height ``H`` (crown to chin) over ``W``.
+    - ``cheek_width``, ``jaw_width``, ``chin_width``: half-widths of the outline at cheek
+      bones, jaw angle and chin, as fractions of ``W / 2``.
+    - ``eye_spacing``: distance between the eye centres.
+    - ``eye_size``: half-width of an eye opening.
+    - ``eye_open``: upper-lid height over the eye half-width (lower lid is 0.6 of it).
+    - ``eye_tilt``: outer eye corner height, as a fraction of the eye half-width.
+    - ``brow_height``: brow above the eye centre; ``brow_thickness``; ``brow_arch``;
+      ``brow_length`` (relative to the eye width).
+    - ``nose_y``, ``mouth_y``: nose tip and mouth centre below the eye line, fractions of ``H``.
+    - ``nose_width``: half-width of the nose wings.
+    - ``mouth_width``: half-width of the closed mouth; ``upper_lip``, ``lower_lip``:
+      thicknesses.
+    - ``hairline``: hairline above the eye line, fraction of ``H``; ``hair_volume``.
+    - ``ear_size``: ear height as a fraction of ``H``.
+
     Appearance: RGB colours ``skin``, ``lip``, ``iris``, ``hair``, ``shirt``, ``background``,
     ``hair_style`` (one of :data:`HAIR_STYLES`), ``glasses`` ("none", "round", "square"),
     ``beard`` ("none", "stubble", "full") and ``moustache``.
@@ -129,7 +133,7 @@ def _colour(palette: np.ndarray, position: float, rng: np.random.Generator, jitt
 def sample_identity(rng: np.random.Generator, config=None) -> Identity:
     """Draw one subject's :class:`Identity` from ``rng``.
 
-    ``config.identity_variety`` (a :class:`~adfl_teach.synth.SynthConfig`; default 1)
+    ``config.identity_variety`` (a :class:`~adfl_teach.synth.config.SynthConfig`; default 1)
     scales the spread of every parameter around the :class:`Identity` defaults; 0 gives
     identical clones, 1 the intended variety of a CK+-like population, 2 caricatures.
     Accessories (glasses, beard, moustache) and non-default hair styles appear with

@@ -45,6 +45,7 @@ from .identity import Identity
 _SHIFT = 4  # sub-pixel bits for cv2 drawing
 _ONE = 1 << _SHIFT
 CANONICAL_HEIGHT = 240  # face-frame lengths are pixels of a frame this high
+#: Names of the five landmarks, in the order :func:`render_face` returns them.
 LANDMARK_NAMES = ("eye_l", "eye_r", "nose_tip", "mouth_l", "mouth_r")
 
 
@@ -650,10 +651,10 @@ def render_face(
     """Draw ``identity`` showing the AU dict ``aus`` under ``nuisance``.
 
     Args:
-        identity: from :func:`adfl_teach.synth.sample_identity`.
+        identity: from :func:`adfl_teach.synth.identity.sample_identity`.
         aus: AU dict, e.g. ``expression_aus("happiness", 1.0)`` or ``{12: 1.0}``; None = neutral.
         nuisance: pose/illumination/noise (:class:`Nuisance`); None = clean, frontal, centred.
-        config: a :class:`~adfl_teach.synth.SynthConfig`; only ``image_size`` is used
+        config: a :class:`~adfl_teach.synth.config.SynthConfig`; only ``image_size`` is used
             (default 240x320).
         return_keypoints: also return a dict of named keypoints (brows, lids, lips, chin,
             ...) in image coordinates, for tests and figures.

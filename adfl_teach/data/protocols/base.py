@@ -25,9 +25,14 @@ VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".wmv", ".mpg", ".mpeg")
 class Sample:
     """One selected frame.
 
-    source:      the image file, or the video file when ``video_frame`` is set;
-    subject, sequence: database IDs; frame: 0-based position in the sequence;
-    label:       class index (neutral = 0); name: stem of the aligned PNG written for it.
+    Attributes:
+        source: the image file, or the video file when ``video_frame`` is set.
+        subject: database ID of the subject.
+        sequence: database ID of the sequence.
+        frame: 0-based position in the sequence.
+        label: class index (neutral = 0).
+        name: stem of the aligned PNG written for it.
+        video_frame: index of the frame in the video ``source``; None for an image file.
     """
 
     source: Path
@@ -69,9 +74,12 @@ class Protocol:
     layout: str = ""  # one line, for error messages and --help
 
     def find_root(self, src: str | Path) -> Path:
+        """The database root inside ``src``; fails with a message saying what layout was
+        expected."""
         raise NotImplementedError
 
     def collect(self, root: Path, sequences: list[str] | None = None) -> Collection:
+        """The selected frames and their labels (only the listed ``sequences`` if given)."""
         raise NotImplementedError
 
     def default_detector(self, root: Path) -> str:
@@ -119,7 +127,10 @@ def list_dirs(folder: Path) -> list[Path]:
 
 
 def read_image(path: Path) -> np.ndarray:
-    """An image file as ``(H, W, 3)`` uint8 RGB; raises :class:`DatasetError` naming the file."""
+    """An image file as ``(H, W, 3)`` uint8 RGB.
+
+    Raises :class:`~adfl_teach.data.prepared.DatasetError` naming the file.
+    """
     if not Path(path).is_file():
         raise DatasetError(f"{path}: image file is missing")
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)  # grayscale -> 3 channels, 16 bit -> 8 bit

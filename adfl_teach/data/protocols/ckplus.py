@@ -41,6 +41,7 @@ from adfl_teach.data.protocols.base import (
 )
 from adfl_teach.expressions import CKPLUS_CLASSES
 
+#: The CK+ classes; the Emotion code is the class index (neutral = 0).
 CLASSES = CKPLUS_CLASSES
 PEAK_FRAMES = 3  # "the last three frames with provided label", sec. 3.2
 
