@@ -77,8 +77,9 @@ def load_or_train(
     """Load the artifact ``name`` from the cache if it exists, otherwise ``train()`` it.
 
     The file is ``workdir() / name`` unless ``directory`` is given. By default the artifact
-    is saved and loaded with ``torch.save`` / ``torch.load(weights_only=False)``, which fits
-    dicts of tensors and histories; pass ``load``/``save`` for anything else. Saving goes
+    is saved and loaded with ``torch.save`` / ``torch.load(weights_only=True)``, which fits
+    dicts and lists of tensors, numbers and strings (histories, state dicts) and runs no
+    pickled code; pass ``load``/``save`` for anything else. Saving goes
     through a temporary file and a rename, so an interrupted save never leaves half a file.
     """
     import torch
@@ -90,7 +91,7 @@ def load_or_train(
     if path.exists():
         if load is not None:
             return load(path)
-        return torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=True)
     result = train()
     folder.mkdir(parents=True, exist_ok=True)
     if save is not None:
