@@ -19,11 +19,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset, load_prepared
-from adfl_teach.runtime import atomic_write_json
+from adfl_teach.runtime import atomic_write_json, progress_bar
 from adfl_teach.training import MODEL_KINDS, evaluate, train
 
 RESULT = "result.json"
@@ -177,7 +175,7 @@ def cross_validate(
     folds = list(range(data.num_folds)) if folds is None else list(folds)
     jobs = [(kind, k) for kind in models for k in folds]
     results: dict[str, dict[int, dict]] = {kind: {} for kind in models}
-    bar = tqdm(jobs, desc="folds", disable=not progress)
+    bar = progress_bar(jobs, desc="folds", enabled=progress)
     for kind, k in bar:
         bar.set_postfix(model=kind, fold=k)
         results[kind][k] = run_fold(data, kind, k, config, run, variant, progress=progress)

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from adfl_teach.crops import take_crops
+from adfl_teach.runtime import progress_bar
 
 FEATURES = ("f_e", "f_n", "f_r")
 CENTRE_CROP = 4  # index of the centre crop in adfl_teach.crops
@@ -141,7 +141,7 @@ def probe_run(data_dir: str | Path, run: str | Path, model: str = "adfl", progre
     if not folds:
         raise FileNotFoundError(f"{run}/{model}: no finished folds to probe")
     per_fold = {}
-    for k in tqdm(folds, desc="probing folds", disable=not progress):
+    for k in progress_bar(folds, desc="probing folds", enabled=progress):
         net, state = load_model(fold_dir(run, model, k) / CHECKPOINT)
         config_crop = tuple(state["config"]["data"]["crop"])
         canvas = tuple(state["config"]["data"]["canvas"])

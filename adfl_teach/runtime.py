@@ -11,6 +11,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
+PROGRESS_VARIABLE = "ADFL_PROGRESS"
+
+
+def progress_bar(iterable=None, *, enabled: bool = True, **kwargs):
+    """A ``tqdm.auto`` progress bar (a widget in Jupyter, text in a terminal).
+
+    Off when ``enabled`` is False or ``$ADFL_PROGRESS`` is ``0``: the book build sets it,
+    since a static page cannot run a progress widget.
+    """
+    from tqdm.auto import tqdm
+
+    disable = not enabled or os.environ.get(PROGRESS_VARIABLE, "1") == "0"
+    return tqdm(iterable, disable=disable, **kwargs)
+
 
 def select_device(name: str = "auto") -> torch.device:
     """``auto``: CUDA if available, then Apple MPS, then CPU. Otherwise the named device."""

@@ -22,14 +22,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS, take_crops, ten_crops
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.losses import expression_targets, non_neutral_mask, objective
 from adfl_teach.model import ADFL, Baseline
-from adfl_teach.runtime import load_checkpoint, save_checkpoint, select_device, set_seed
+from adfl_teach.runtime import (
+    load_checkpoint,
+    progress_bar,
+    save_checkpoint,
+    select_device,
+    set_seed,
+)
 
 MODEL_KINDS = ("adfl", "baseline")
 
@@ -264,12 +269,12 @@ def train(
         else min(stop_after_epoch, config.optim.epochs)
     )
     bs = config.optim.batch_size
-    epochs = tqdm(
+    epochs = progress_bar(
         range(start_epoch, last),
         initial=start_epoch,
         total=config.optim.epochs,
         desc=description or kind,
-        disable=not progress,
+        enabled=progress,
         leave=False,
     )
     model.train()

@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export ADFL_PRESET="${ADFL_PRESET:-cpu-quick}"
+# A static page cannot run tqdm's progress widgets: no progress bars in the built book.
+export ADFL_PROGRESS=0
 students=0
 for arg in "$@"; do
   case "$arg" in

@@ -40,6 +40,7 @@ from adfl_teach.data.protocols.base import safe_name
 from adfl_teach.data.protocols.mmi import read_sequence_list
 from adfl_teach.preprocess.align import CANVAS, CANVAS_TEMPLATE, align_face
 from adfl_teach.preprocess.detectors import FaceDetector, FaceNotFoundError, get_detector
+from adfl_teach.runtime import progress_bar
 
 
 @dataclass
@@ -177,10 +178,9 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 
 def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
-    from tqdm.auto import tqdm
 
     rows, skipped = [], []
-    for sample in tqdm(samples, desc="detect + align", unit="img", disable=not progress):
+    for sample in progress_bar(samples, desc="detect + align", unit="img", enabled=progress):
         image = sample.read()
         try:
             detection = detector.detect(image, sample.key)

@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 from adfl_teach.data.imageset import ImageSet
+from adfl_teach.runtime import progress_bar
 
 MANIFEST = "manifest.csv"
 DATASET_JSON = "dataset.json"
@@ -194,14 +195,13 @@ class PreparedDataset:
         return tensor
 
     def _build_cache(self, canvas, cache: Path, progress: bool) -> np.ndarray:
-        from tqdm.auto import tqdm
 
         h, w = canvas
         array = np.empty((len(self), 3, h, w), dtype=np.uint8)
-        bar = tqdm(
+        bar = progress_bar(
             self.paths,
             desc=f"decoding {self.root.name} at {h}x{w}",
-            disable=not progress,
+            enabled=progress,
             unit="img",
         )
         for i, rel in enumerate(bar):

@@ -43,8 +43,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
 
+from ..runtime import progress_bar
 from .aus import AUS, CODE_OF, EXPRESSIONS, au_totals, expression_aus, sample_style
 from .config import SynthConfig
 from .identity import sample_identity
@@ -249,7 +249,7 @@ def generate_database(
     try:
         plan = plan_database(config.subjects, seed, config)
         jobs = [(i, plan[i], seed, config, str(tmp)) for i in range(config.subjects)]
-        bar = tqdm(total=len(jobs), desc="synth subjects", unit="subj", disable=not progress)
+        bar = progress_bar(total=len(jobs), desc="synth subjects", unit="subj", enabled=progress)
         workers = min(config.workers, os.cpu_count() or 1, len(jobs))
         if workers > 1:
             # "spawn", never "fork": a process forked after OpenCV or OpenMP started their

@@ -1,0 +1,46 @@
+"""Runtime helpers: progress switch, atomic writes, device choice."""
+
+import pytest
+import torch
+
+from adfl_teach.runtime import (
+    atomic_write_json,
+    load_checkpoint,
+    progress_bar,
+    save_checkpoint,
+    select_device,
+)
+
+
+def test_progress_bar_honours_the_argument_and_the_variable(monkeypatch):
+    monkeypatch.delenv("ADFL_PROGRESS", raising=False)
+    assert not progress_bar(range(3), enabled=True).disable
+    assert progress_bar(range(3), enabled=False).disable
+    monkeypatch.setenv("ADFL_PROGRESS", "0")  # what the book build sets
+    assert progress_bar(range(3), enabled=True).disable
+
+
+def test_atomic_writes_replace_whole_files(tmp_path):
+    atomic_write_json(tmp_path / "a.json", {"x": 1})
+    atomic_write_json(tmp_path / "a.json", {"x": 2})
+    assert (tmp_path / "a.json").read_text().strip().endswith("}")
+    assert '"x": 2' in (tmp_path / "a.json").read_text()
+    save_checkpoint(tmp_path / "c.pt", {"w": torch.ones(2)})
+    assert torch.equal(load_checkpoint(tmp_path / "c.pt")["w"], torch.ones(2))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "c.pt"]
+
+
+def test_bad_checkpoints_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.pt"):
+        load_checkpoint(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(RuntimeError, match="junk.pt"):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_device_selection():
+    assert select_device("cpu").type == "cpu"
+    assert select_device("auto").type in ("cuda", "mps", "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            select_device("cuda")
