@@ -47,12 +47,20 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def _default_mode() -> int:
+    """The permissions an ordinary ``open(path, "w")`` would give (mkstemp makes 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, _default_mode())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -75,6 +83,7 @@ def save_checkpoint(path: str | Path, state: dict) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, _default_mode())
         torch.save(state, tmp)
         os.replace(tmp, path)
     except BaseException:

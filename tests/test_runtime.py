@@ -1,5 +1,7 @@
 """Runtime helpers: progress switch, atomic writes, device choice."""
 
+import os
+
 import pytest
 import torch
 
@@ -28,6 +30,10 @@ def test_atomic_writes_replace_whole_files(tmp_path):
     save_checkpoint(tmp_path / "c.pt", {"w": torch.ones(2)})
     assert torch.equal(load_checkpoint(tmp_path / "c.pt")["w"], torch.ones(2))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "c.pt"]
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("a.json", "c.pt"):  # like an ordinary open(), not mkstemp's 0600
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_bad_checkpoints_are_clear_errors(tmp_path):
