@@ -86,6 +86,14 @@ class Protocol:
         """The paper's detector, MTCNN (sec. 3.1); CK+ overrides it when landmarks ship."""
         return "mtcnn"
 
+    @staticmethod
+    def source_dir(src: str | Path) -> Path:
+        """``src`` as a Path; a clear error when it is not an existing directory."""
+        src = Path(src)
+        if not src.is_dir():
+            raise DatasetError(f"{src}: source directory does not exist")
+        return src
+
     def unknown_layout(self, src: Path, detail: str = "") -> DatasetError:
         extra = f" ({detail})" if detail else ""
         return DatasetError(

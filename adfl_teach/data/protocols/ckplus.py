@@ -82,9 +82,7 @@ class CKPlus(Protocol):
     )
 
     def find_root(self, src: str | Path) -> Path:
-        src = Path(src)
-        if not src.is_dir():
-            raise DatasetError(f"{src}: source directory does not exist")
+        src = self.source_dir(src)
         missing = [d for d in ("cohn-kanade-images", "Emotion") if not (src / d).is_dir()]
         if missing:
             raise self.unknown_layout(src, f"no {' or '.join(d + '/' for d in missing)}")

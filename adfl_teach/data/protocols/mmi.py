@@ -132,9 +132,7 @@ class MMI(Protocol):
     )
 
     def find_root(self, src: str | Path) -> Path:
-        src = Path(src)
-        if not src.is_dir():
-            raise DatasetError(f"{src}: source directory does not exist")
+        src = self.source_dir(src)
         for candidate in (src / "Sessions", src):
             if candidate.is_dir() and any(session_xml(d) for d in list_dirs(candidate)):
                 return candidate

@@ -42,9 +42,7 @@ class OuluCASIA(Protocol):
     layout = "SRC/VL/Strong/P001/Anger/000.jpeg (or SRC/OriginalImg/VL/Strong/..., or SRC = Strong)"
 
     def find_root(self, src: str | Path) -> Path:
-        src = Path(src)
-        if not src.is_dir():
-            raise DatasetError(f"{src}: source directory does not exist")
+        src = self.source_dir(src)
         for candidate in (
             src / "VL" / "Strong",
             src / "OriginalImg" / "VL" / "Strong",
