@@ -61,6 +61,40 @@ def _as_hwc(image) -> np.ndarray:
     return array
 
 
+# --- The embedding grid of chapter 11 (t-SNE / PCA of f_e, f_n, f_r). ---
+
+
+def embedding_grid(points: dict, colourings: dict, method: str, size=(7.2, 8.4)):
+    """2-D projections of features: one row per feature, one column per colouring.
+
+    points: ``{feature name: (N, 2) array}``; colourings: ``{title: N labels}``. Each
+    colouring gets its own palette (the first ``tab10``, the second ``tab20b`` with square
+    markers, ...), so "expression" and "subject" never share colours. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    palettes = [("tab10", "o"), ("tab20b", "s"), ("Set1", "^")]
+    fig, axes = plt.subplots(len(points), len(colourings), figsize=size, squeeze=False)
+    for row, (name, xy) in enumerate(points.items()):
+        xy = np.asarray(xy)
+        for col, (title, labels) in enumerate(colourings.items()):
+            ax = axes[row, col]
+            cmap_name, marker = palettes[col % len(palettes)]
+            cmap = plt.get_cmap(cmap_name)
+            labels = np.asarray(labels)
+            for k, value in enumerate(sorted(set(labels.tolist()))):
+                sel = labels == value
+                colour = cmap(k % cmap.N)
+                ax.scatter(*xy[sel].T, s=16, color=colour, marker=marker, label=value)
+            ax.set_title(f"{name}, coloured by {title}", fontsize=8)
+            ax.set_xlabel(f"{method} 1")
+            ax.set_ylabel(f"{method} 2")
+            if row == 0:
+                ax.legend(fontsize=5, ncol=2, loc="best")
+    fig.tight_layout()
+    return fig
+
+
 def show_images(
     images: Sequence,
     titles: Sequence[str] | None = None,
