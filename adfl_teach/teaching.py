@@ -39,3 +39,44 @@ def output_shapes(
     if missing:
         raise ValueError(f"these modules did not run in the forward pass: {sorted(missing)}")
     return {name: shapes[name] for name in modules}
+
+
+def trace_batch(out, labels: torch.Tensor, loss_config, class_names=None):
+    """One batch through the four losses, sample by sample: a table for chapter 8.
+
+    ``out``: an ADFL :class:`~adfl_teach.model.ModelOutput`; ``labels``: ``(B,)`` over the
+    N classes; ``loss_config``: a :class:`~adfl_teach.config.LossConfig` (the margin).
+    Returns a :class:`pandas.DataFrame` with one row per sample: its label, whether it is
+    neutral, its target over the N-1 expressions, and its value of each loss term, ``NaN``
+    where the term masks the sample (eqs. 2, 4, 7: ``i = c``). The mean of each column
+    (NaN skipped) is the library's value of that term.
+    """
+    import pandas as pd
+    import torch.nn.functional as F
+
+    from adfl_teach.losses import ams_logits, head_targets
+
+    targets, mask = head_targets(labels, out.neutral_index, out.neutral_is_class)
+    cosines = out.classifier_cosines
+    with torch.no_grad():
+        per_sample = {
+            "l_d": F.cross_entropy(out.splitter_logits, targets, reduction="none"),
+            "l_a": F.cross_entropy(out.dispeller_logits, labels, reduction="none"),
+            "l_n": -F.log_softmax(out.fooled_dispeller_logits, dim=1).mean(dim=1),
+            "l_r": F.cross_entropy(
+                ams_logits(cosines, targets, loss_config.margin, out.scale),
+                targets,
+                reduction="none",
+            ),
+        }
+    nan = torch.full_like(per_sample["l_d"], float("nan"))
+    for term in ("l_d", "l_n", "l_r"):  # the terms whose equation has the i = c case
+        per_sample[term] = torch.where(mask, per_sample[term], nan)
+    names = [class_names[int(i)] if class_names else int(i) for i in labels]
+    table = {
+        "label": names,
+        "neutral": (~mask).tolist(),
+        "target": pd.array([int(t) if m else None for t, m in zip(targets, mask)], "Int64"),
+    }
+    table |= {term: values.tolist() for term, values in per_sample.items()}
+    return pd.DataFrame(table)

@@ -41,9 +41,7 @@ def test_no_code_line_is_wider_than_the_page(path):
         for line in source(cell).splitlines()
         if len(line) > MAX_CODE_LINE
     ]
-    assert not wide, f"{path.name}: code lines over {MAX_CODE_LINE} characters:\n" + "\n".join(
-        wide
-    )
+    assert not wide, f"{path.name}: code lines over {MAX_CODE_LINE} characters:\n" + "\n".join(wide)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

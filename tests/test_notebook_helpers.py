@@ -89,3 +89,51 @@ def test_on_colab_follows_google_colab_module(monkeypatch):
     assert notebook.on_colab() is ("google.colab" in sys.modules)
     monkeypatch.setitem(sys.modules, "google.colab", object())
     assert notebook.on_colab()
+
+
+# --- adfl_teach.teaching: the chapters' show-and-check helpers ---
+
+
+def _smoke_adfl(seed=0):
+    from adfl_teach.config import get_preset
+    from adfl_teach.model import create_model
+
+    cfg = get_preset("smoke")
+    torch.manual_seed(seed)
+    return create_model("adfl", 8, 0, cfg), cfg
+
+
+def test_output_shapes_records_each_named_module_and_removes_its_hooks():
+    from adfl_teach import teaching
+
+    model, cfg = _smoke_adfl()
+    images = torch.zeros(3, 3, *cfg.data.crop, dtype=torch.uint8)
+    parts = {"f_e": model.expression_branch, "dispeller": model.dispeller}
+    shapes = teaching.output_shapes(model, images, parts)
+    assert shapes == {"f_e": (3, cfg.model.feature_dim), "dispeller": (3, 8)}
+    assert not model.expression_branch._forward_hooks and not model.dispeller._forward_hooks
+
+
+def test_output_shapes_names_modules_that_did_not_run():
+    from adfl_teach import teaching
+
+    model, cfg = _smoke_adfl()
+    images = torch.zeros(1, 3, *cfg.data.crop, dtype=torch.uint8)
+    with pytest.raises(ValueError, match="did not run"):
+        teaching.output_shapes(model, images, {"stray": torch.nn.Linear(2, 2)})
+
+
+def test_trace_batch_means_are_the_library_terms_and_neutral_is_masked():
+    from adfl_teach import losses, teaching
+
+    model, cfg = _smoke_adfl()
+    labels = torch.tensor([0, 1, 2, 0, 5, 7])
+    out = model(torch.randint(0, 256, (6, 3, *cfg.data.crop), dtype=torch.uint8))
+    table = teaching.trace_batch(out, labels, cfg.loss)
+    terms = losses.adfl_objective(out, labels, cfg.loss)
+    for term in ("l_d", "l_a", "l_n", "l_r"):
+        assert table[term].mean() == pytest.approx(terms[term].item(), rel=1e-5), term
+    neutral = table["neutral"].to_numpy()
+    assert neutral.tolist() == [True, False, False, True, False, False]
+    assert table.loc[neutral, ["l_d", "l_n", "l_r"]].isna().all().all()
+    assert table["l_a"].notna().all()  # l_a counts every sample, neutral included
