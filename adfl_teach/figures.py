@@ -154,7 +154,7 @@ def _draw_parts(ax, parts: Sequence[str], routing: dict) -> None:
         corner = (x - _HALF[0], y - _HALF[1])
         style = {"boxstyle": "round,pad=0.02", "fc": "white", "ec": "0.35"}
         ax.add_patch(FancyBboxPatch(corner, 2 * _HALF[0], 2 * _HALF[1], **style))
-        ax.text(x, y + 0.07, label, ha="center", va="center", fontsize=8)
+        ax.text(x, y + 0.07, label, ha="center", va="center", fontsize=7.5)
         updating = [loss for loss in routing if part in routing[loss]]
         for k, loss in enumerate(updating):  # one tag per loss that updates this part
             tag = (x - _HALF[0] + 0.06 + 0.3 * k, y - _HALF[1] + 0.05)
