@@ -280,7 +280,8 @@ def plot_curves(
 def ams_explorer(features, labels, weights, margin: float = 0.35, scale: float = 30.0):
     """Two panels for the AMS chapter: :func:`plot_ams_geometry` and, for a sample of class 0
     at angle theta from W_0 (rotating towards W_1), its AMS loss ``-log y_r`` (eq. 6-7) with
-    this ``margin`` and ``scale`` next to the plain softmax on the same cosines (m = 0, s = 1).
+    this ``margin`` and ``scale`` next to the same loss without the margin (m = 0, same s):
+    the two curves differ in m only.
     """
     import matplotlib.pyplot as plt
 
@@ -303,8 +304,11 @@ def ams_explorer(features, labels, weights, margin: float = 0.35, scale: float =
 
     plot_curves(
         np.degrees(theta),
-        {f"AMS m={margin:g}, s={scale:g}": loss(margin, scale), "softmax on cosines": loss(0, 1)},
-        "angle between feature and its class weight W_0 (degrees)",
+        {
+            f"AMS m={margin:g}, s={scale:g}": loss(margin, scale),
+            f"m=0, s={scale:g}": loss(0, scale),
+        },
+        "angle between the feature and W_0 (degrees)",
         "loss of the sample",
         title="loss as the feature turns away from W_0",
         ax=right,

@@ -2,6 +2,8 @@
 
 * :func:`output_shapes`: the output shape of named sub-modules in one forward pass
   (chapter 4's table of Table 1).
+* :func:`ams_toy`: an AMS classifier trained on 2-D features (chapter 7's geometry).
+* :func:`trace_batch`: one batch through the four losses, sample by sample (chapter 8).
 """
 
 from __future__ import annotations
@@ -80,3 +82,35 @@ def trace_batch(out, labels: torch.Tensor, loss_config, class_names=None):
     }
     table |= {term: values.tolist() for term, values in per_sample.items()}
     return pd.DataFrame(table)
+
+
+def ams_toy(margin: float, scale: float = 10.0, steps: int = 200, seed: int = 0):
+    """Chapter 7's 2-D toy: four noisy clusters of 2-D features around four directions, and
+    an :class:`~adfl_teach.layers.AMSClassifier` whose weights (only they) are trained on
+    them with eqs. (6)-(7) (no neutral class here, so no mask). The weights start 40 degrees
+    off their clusters.
+
+    Returns ``(features (200, 2), labels (200,), weights (4, 2), train accuracy)``.
+    """
+    import torch.nn.functional as F
+
+    from adfl_teach.layers import AMSClassifier
+    from adfl_teach.losses import ams_logits
+
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(200) % 4
+    angle = labels * (torch.pi / 2) + 0.5 + 0.45 * torch.randn(200, generator=g)
+    features = torch.stack([angle.cos(), angle.sin()], 1) + 0.2 * torch.randn(200, 2, generator=g)
+    head = AMSClassifier(2, 4)
+    start = torch.arange(4) * (torch.pi / 2) + 1.2
+    with torch.no_grad():
+        head.weight.copy_(torch.stack([start.cos(), start.sin()], 1))
+    optimizer = torch.optim.Adam(head.parameters(), lr=0.05)
+    for _ in range(steps):
+        loss = F.cross_entropy(ams_logits(head(features), labels, margin, scale), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        accuracy = (head(features).argmax(1) == labels).float().mean().item()
+    return features, labels, head.weight.detach(), accuracy
