@@ -114,3 +114,21 @@ def ams_toy(margin: float, scale: float = 10.0, steps: int = 200, seed: int = 0)
     with torch.no_grad():
         accuracy = (head(features).argmax(1) == labels).float().mean().item()
     return features, labels, head.weight.detach(), accuracy
+
+
+def source_blocks(function) -> list[str]:
+    """The source of ``function`` (read with :mod:`inspect`, never copied), dedented and cut
+    into blocks at its blank lines: chapter 8 shows ``ADFL.forward`` block by block, each
+    beside the equations it implements. Docstrings are left out."""
+    import ast
+    import inspect
+    import textwrap
+
+    source = textwrap.dedent(inspect.getsource(function))
+    tree = ast.parse(source).body[0]
+    first = tree.body[0]
+    if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant):
+        lines = source.splitlines()  # drop the docstring, keep the signature
+        source = "\n".join(lines[: first.lineno - 1] + lines[first.end_lineno :])
+    blocks = [block.strip("\n") for block in source.split("\n\n")]
+    return [block for block in blocks if block.strip()]
