@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import doctest
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +17,9 @@ import cv2
 import numpy as np
 import pytest
 
+from adfl_teach.cli import main
 from adfl_teach.config import ConfigError
+from adfl_teach.data import output
 from adfl_teach.synth import (
     AUS,
     EXPRESSIONS,
@@ -22,12 +28,16 @@ from adfl_teach.synth import (
     Identity,
     Nuisance,
     SynthConfig,
+    aus,
+    contact_sheet,
     expression_aus,
     generate_database,
     render_face,
     sample_identity,
     sample_nuisance,
 )
+from adfl_teach.synth import identity as identity_module
+from adfl_teach.synth.database import plan_database
 
 SMALL = SynthConfig(
     subjects=3,
@@ -295,8 +305,6 @@ def test_database_landmarks_land_on_the_drawn_features(databases):
 
 
 def test_default_database_has_every_class_often_enough():
-    from adfl_teach.synth.database import plan_database
-
     plan = plan_database(120, 0, SynthConfig())
     labels = [e for subject in plan for e, labelled in subject if labelled]
     assert 300 <= len(labels) <= 400
@@ -306,17 +314,80 @@ def test_default_database_has_every_class_often_enough():
 
 
 # ------------------------------------------------------------------ errors
+TINY = replace(SMALL, subjects=1, sequences_per_subject=1, workers=1)
+
+
 def test_existing_output_is_not_overwritten_without_permission(tmp_path):
+    out = tmp_path / "db"
+    generate_database(out, config=TINY, progress=False)
+    before = _hashes(out)
+    with pytest.raises(FileExistsError, match=re.escape(str(out)) + ".*--overwrite"):
+        generate_database(out, config=TINY, seed=1, progress=False)
+    assert _hashes(out) == before
+    generate_database(out, config=TINY, seed=1, progress=False, overwrite=True)
+    assert _hashes(out) != before and (out / ".adfl-teach").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db"]  # no partial or old folder
+
+
+def test_overwrite_never_deletes_a_folder_synth_did_not_make(tmp_path):
     out = tmp_path / "db"
     out.mkdir()
     (out / "keep.txt").write_text("precious")
-    tiny = replace(SMALL, subjects=1, sequences_per_subject=1, workers=1)
-    with pytest.raises(FileExistsError, match=re.escape(str(out))):
-        generate_database(out, config=tiny, progress=False)
+    with pytest.raises(FileExistsError, match=r"db: not empty and not made by .*keep\.txt"):
+        generate_database(out, config=TINY, progress=False, overwrite=True)
     assert (out / "keep.txt").read_text() == "precious"
-    generate_database(out, config=tiny, progress=False, overwrite=True)
-    assert not (out / "keep.txt").exists() and (out / "synth.json").exists()
-    assert not list(tmp_path.glob("db.partial-*"))
+    # a database synth made, with a user's file put into it: refused, naming the file
+    made = generate_database(tmp_path / "made", config=TINY, progress=False)
+    (made / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"did not write: notes\.txt"):
+        generate_database(made, config=TINY, progress=False, overwrite=True)
+    assert (made / "notes.txt").read_text() == "mine"
+    # the marker must name synth: a prepared dataset's marker does not count
+    (made / "notes.txt").unlink()
+    (made / ".adfl-teach").write_text("This folder was made by `adfl-teach prepare`.\n")
+    with pytest.raises(FileExistsError, match="made by `adfl-teach prepare`"):
+        generate_database(made, config=TINY, progress=False, overwrite=True)
+
+
+def test_stale_partial_folders_of_dead_runs_are_cleaned_up(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    pid = int(dead.stdout)
+    stale = tmp_path / f".db.partial-{pid}"  # left by a kill -9: marked, process gone
+    (stale / "cohn-kanade-images").mkdir(parents=True)
+    (stale / ".adfl-teach").write_text("This folder was made by `adfl-teach synth`.\n")
+    empty = tmp_path / f".db.old-{pid}"
+    empty.mkdir()
+    foreign = tmp_path / f".db.partial-{pid + 1}"  # no marker, not empty: not ours to delete
+    foreign.mkdir()
+    (foreign / "x.txt").write_text("mine")
+    running = tmp_path / f".db.partial-{os.getppid()}"  # a live process's: left alone
+    running.mkdir()
+    (running / ".adfl-teach").write_text("This folder was made by `adfl-teach synth`.\n")
+    generate_database(tmp_path / "db", config=TINY, progress=False)
+    assert not stale.exists() and not empty.exists()
+    assert (foreign / "x.txt").exists() and running.exists()
+
+
+def test_out_that_is_a_file_or_not_writable_is_refused(tmp_path, monkeypatch):
+    file = tmp_path / "file"
+    file.write_text("x")
+    with pytest.raises(FileExistsError, match="file: exists and is not a directory"):
+        generate_database(file, config=TINY, progress=False)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(output.os, "access", lambda path, mode: False)  # as a non-root user
+    with pytest.raises(PermissionError, match="locked: not writable"):
+        generate_database(locked, config=TINY, progress=False)
+    monkeypatch.undo()
+    locked.chmod(0o500)
+    parent_locked = locked / "db"
+    try:
+        if os.geteuid() != 0:  # root writes anywhere
+            with pytest.raises(PermissionError, match="db: cannot write here"):
+                generate_database(parent_locked, config=TINY, progress=False)
+    finally:
+        locked.chmod(0o700)
 
 
 @pytest.mark.parametrize(
@@ -350,8 +421,6 @@ def test_invalid_expression_and_au_inputs_raise_clear_errors():
 
 
 def test_cli_generates_a_database_and_reports_counts(tmp_path, capsys):
-    from adfl_teach.cli import main
-
     out = tmp_path / "cli"
     args = [
         "synth",
@@ -370,7 +439,9 @@ def test_cli_generates_a_database_and_reports_counts(tmp_path, capsys):
     meta = json.loads((out / "synth.json").read_text())
     assert meta["seed"] == 3 and meta["config"]["intensity"] == 0.5
     assert main(args) == 2  # refuses to overwrite
-    assert "--overwrite" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"adfl-teach synth: error: {out}: already there") and "--overwrite" in err
+    assert main([*args, "--overwrite"]) == 0
 
 
 def test_render_face_returns_rgb_image_and_five_landmarks_in_image_coordinates():
@@ -412,8 +483,6 @@ def test_identity_variety_zero_gives_clones_and_one_gives_variety():
 
 
 def test_contact_sheet_shows_subjects_by_expressions(tmp_path):
-    from adfl_teach.synth import contact_sheet
-
     fig = contact_sheet(tmp_path / "sheet.png", subjects=2, seed=0)
     assert len(fig.axes) == 2 * 8
     assert [ax.get_title() for ax in fig.axes[:8]] == EXPRESSIONS
@@ -421,9 +490,5 @@ def test_contact_sheet_shows_subjects_by_expressions(tmp_path):
 
 
 def test_docstring_examples_run():
-    import doctest
-
-    from adfl_teach.synth import aus, identity
-
-    for module in (aus, identity):
+    for module in (aus, identity_module):
         assert doctest.testmod(module).failed == 0

@@ -39,27 +39,16 @@ from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
+import torch
 
 from adfl_teach.preprocess.align import SPHEREFACE_TEMPLATE, fit_similarity, transform_points
+from adfl_teach.preprocess.errors import (
+    DetectorUnavailableError,
+    FaceNotFoundError,
+    LandmarksFileError,
+)
 
 DETECTORS = ("mtcnn", "opencv", "landmarks")
-
-
-class FaceNotFoundError(ValueError):
-    """No face (or no landmarks) for an image. ``path`` names the file."""
-
-    def __init__(self, path, reason: str = "no face found"):
-        self.path = str(path) if path is not None else "<image>"
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
-class LandmarksFileError(ValueError):
-    """A landmarks file exists but cannot be read as ``x y`` lines (message names the file)."""
-
-
-class DetectorUnavailableError(RuntimeError):
-    """A detector cannot run here (package or model files missing); the message says why."""
 
 
 @dataclass
@@ -130,8 +119,8 @@ def read_landmarks_file(path: str | Path) -> np.ndarray:
     """Read a CK+-style landmarks file (lines ``x y``) and return the five points ``(5, 2)``."""
     path = Path(path)
     try:
-        text = path.read_text()
-    except OSError as err:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
         raise LandmarksFileError(f"{path}: cannot read landmarks file ({err})") from err
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -198,12 +187,20 @@ class MTCNNDetector:
                 "numpy<2 are outdated; it runs with current versions). Alternatives: "
                 "--detector opencv, or --detector landmarks when the database has landmarks."
             ) from err
+        self.min_face_size = min_face_size
         self.model = MTCNN(keep_all=True, device=device, min_face_size=min_face_size)
 
     def detect(self, image_rgb: np.ndarray, path: str | Path | None = None) -> Detection:
-        import torch
-
         img = _as_rgb(image_rgb)
+        h, w = img.shape[:2]
+        if min(h, w) < self.min_face_size:
+            # facenet-pytorch would crash here (no image pyramid level: "torch.cat(): expected
+            # a non-empty list"); no face of the smallest size MTCNN looks for fits.
+            raise FaceNotFoundError(
+                path,
+                f"no face found: the {w}x{h} image is smaller than MTCNN's smallest face "
+                f"({self.min_face_size} px)",
+            )
         with torch.no_grad():
             boxes, probs, points = self.model.detect(img, landmarks=True)
         if boxes is None or len(boxes) == 0:
