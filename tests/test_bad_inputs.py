@@ -130,13 +130,15 @@ SOURCE_CASES = {
 }
 
 
+def prepare_ck(src, out, *options) -> int:
+    return main(["prepare", "ckplus", "--src", str(src), "--out", str(out), "--quiet", *options])
+
+
 @pytest.mark.parametrize("case", SOURCE_CASES)
 def test_bad_source_file_is_one_line_naming_it(case, ck, tmp_path, capsys):
     corrupt, expected = SOURCE_CASES[case]
     path = corrupt(ck)
-    out = tmp_path / "out"
-    args = ["prepare", "ckplus", "--src", str(ck), "--out", str(out), "--quiet"]
-    assert main(args) == 2
+    assert prepare_ck(ck, tmp_path / "out") == 2
     assert re.search(expected, one_error_line(capsys, "prepare", path))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["CK+"]  # no output, no partial
 
@@ -145,11 +147,9 @@ def test_bad_source_file_is_one_line_naming_it(case, ck, tmp_path, capsys):
 def test_no_usable_face_is_skipped_like_a_missing_face(case, ck, tmp_path, capsys):
     corrupt, expected = NO_USABLE_FACE[case]
     path = corrupt(ck)
-    out = tmp_path / "out"
-    args = ["prepare", "ckplus", "--src", str(ck), "--out", str(out), "--quiet"]
-    assert main([*args, "--skip-missing-faces"]) == 0
+    assert prepare_ck(ck, tmp_path / "out", "--skip-missing-faces") == 0
     assert str(path) in capsys.readouterr().out
-    info = json.loads((out / "dataset.json").read_text())
+    info = json.loads((tmp_path / "out" / "dataset.json").read_text())
     assert [s["path"] for s in info["skipped"]] == [str(path)]
     assert re.match(f"no usable face: .*{expected}", info["skipped"][0]["reason"])
     assert info["counts"]["total"] == 39
@@ -158,8 +158,7 @@ def test_no_usable_face_is_skipped_like_a_missing_face(case, ck, tmp_path, capsy
 def test_sequence_list_in_latin_1_names_the_file(ck, tmp_path, capsys):
     listing = tmp_path / "seqs.txt"
     listing.write_bytes("S001/001\n# s\xe9quences\n".encode("latin-1"))
-    args = ["prepare", "ckplus", "--src", str(ck), "--out", str(tmp_path / "o"), "--quiet"]
-    assert main([*args, "--sequences", str(listing)]) == 2
+    assert prepare_ck(ck, tmp_path / "o", "--sequences", str(listing)) == 2
     assert "cannot read the sequence list" in one_error_line(capsys, "prepare", listing)
 
 
@@ -311,6 +310,8 @@ def test_cli_errors_are_one_line_naming_the_file(tmp_path, capsys):
     file.write_text("x")
     assert main(["synth", "--out", str(file), "--subjects", "1", "--no-progress"]) == 2
     assert one_error_line(capsys, "synth", file) == "exists and is not a directory\n"
+    assert main(["prepare", "oulu", "--src", str(tmp_path), "--out", str(file), "--quiet"]) == 2
+    assert one_error_line(capsys, "prepare", file) == "exists and is not a directory\n"
     user = tmp_path / "user"
     user.mkdir()
     (user / "thesis.tex").write_text("mine")

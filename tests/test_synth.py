@@ -6,10 +6,7 @@ import csv
 import doctest
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +16,6 @@ import pytest
 
 from adfl_teach.cli import main
 from adfl_teach.config import ConfigError
-from adfl_teach.data import output
 from adfl_teach.synth import (
     AUS,
     EXPRESSIONS,
@@ -327,67 +323,6 @@ def test_existing_output_is_not_overwritten_without_permission(tmp_path):
     generate_database(out, config=TINY, seed=1, progress=False, overwrite=True)
     assert _hashes(out) != before and (out / ".adfl-teach").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db"]  # no partial or old folder
-
-
-def test_overwrite_never_deletes_a_folder_synth_did_not_make(tmp_path):
-    out = tmp_path / "db"
-    out.mkdir()
-    (out / "keep.txt").write_text("precious")
-    with pytest.raises(FileExistsError, match=r"db: not empty and not made by .*keep\.txt"):
-        generate_database(out, config=TINY, progress=False, overwrite=True)
-    assert (out / "keep.txt").read_text() == "precious"
-    # a database synth made, with a user's file put into it: refused, naming the file
-    made = generate_database(tmp_path / "made", config=TINY, progress=False)
-    (made / "notes.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match=r"did not write: notes\.txt"):
-        generate_database(made, config=TINY, progress=False, overwrite=True)
-    assert (made / "notes.txt").read_text() == "mine"
-    # the marker must name synth: a prepared dataset's marker does not count
-    (made / "notes.txt").unlink()
-    (made / ".adfl-teach").write_text("This folder was made by `adfl-teach prepare`.\n")
-    with pytest.raises(FileExistsError, match="made by `adfl-teach prepare`"):
-        generate_database(made, config=TINY, progress=False, overwrite=True)
-
-
-def test_stale_partial_folders_of_dead_runs_are_cleaned_up(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    pid = int(dead.stdout)
-    stale = tmp_path / f".db.partial-{pid}"  # left by a kill -9: marked, process gone
-    (stale / "cohn-kanade-images").mkdir(parents=True)
-    (stale / ".adfl-teach").write_text("This folder was made by `adfl-teach synth`.\n")
-    empty = tmp_path / f".db.old-{pid}"
-    empty.mkdir()
-    foreign = tmp_path / f".db.partial-{pid + 1}"  # no marker, not empty: not ours to delete
-    foreign.mkdir()
-    (foreign / "x.txt").write_text("mine")
-    running = tmp_path / f".db.partial-{os.getppid()}"  # a live process's: left alone
-    running.mkdir()
-    (running / ".adfl-teach").write_text("This folder was made by `adfl-teach synth`.\n")
-    generate_database(tmp_path / "db", config=TINY, progress=False)
-    assert not stale.exists() and not empty.exists()
-    assert (foreign / "x.txt").exists() and running.exists()
-
-
-def test_out_that_is_a_file_or_not_writable_is_refused(tmp_path, monkeypatch):
-    file = tmp_path / "file"
-    file.write_text("x")
-    with pytest.raises(FileExistsError, match="file: exists and is not a directory"):
-        generate_database(file, config=TINY, progress=False)
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    monkeypatch.setattr(output.os, "access", lambda path, mode: False)  # as a non-root user
-    with pytest.raises(PermissionError, match="locked: not writable"):
-        generate_database(locked, config=TINY, progress=False)
-    monkeypatch.undo()
-    locked.chmod(0o500)
-    parent_locked = locked / "db"
-    try:
-        if os.geteuid() != 0:  # root writes anywhere
-            with pytest.raises(PermissionError, match="db: cannot write here"):
-                generate_database(parent_locked, config=TINY, progress=False)
-    finally:
-        locked.chmod(0o700)
 
 
 @pytest.mark.parametrize(

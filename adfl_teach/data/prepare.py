@@ -100,7 +100,8 @@ def prepare(
         fold_scheme: ``modulo`` (default) or ``contiguous`` (:mod:`adfl_teach.data.folds`).
         sequences: a file with one sequence id per line (or a list): only those are used. For
             MMI this selects the paper's 209 front-view sessions.
-        overwrite: replace an existing prepared dataset at ``out``.
+        overwrite: replace a prepared dataset that ``prepare`` made at ``out`` (its marker
+            proves it); a folder it did not make is never deleted (FileExistsError).
         verbose: print the report (counts per class and fold, time, skipped files).
 
     Returns ``out``. Raises :class:`~adfl_teach.data.prepared.DatasetError` naming the file
@@ -112,23 +113,12 @@ def prepare(
     if fold_scheme not in FOLD_SCHEMES:
         raise ValueError(f"unknown fold scheme {fold_scheme!r}; choose from {FOLD_SCHEMES}")
     PREPARED_FOLDER.check(out, overwrite)
-    root = proto.find_root(src)
-    sequence_file = None
-    if isinstance(sequences, (str, Path)):
-        sequence_file = str(sequences)
-        sequences = read_sequence_list(sequences)
-    collection = proto.collect(root, sequences=sequences)
-    if not collection.samples:
-        raise DatasetError(f"{src}: no labelled {proto.title} sequences found")
+    root, collection, sequence_file = _collect(proto, src, sequences)
     det = get_detector(detector or proto.default_detector(root))
     with PREPARED_FOLDER.building(out, overwrite) as partial:
         rows, skipped = _align_all(collection.samples, det, partial, skip_missing_faces, progress)
-        folds = _assign(rows, src, fold_scheme)
-        for row in rows:
-            row["fold"] = folds[row["subject"]]
-            row["label_name"] = proto.classes[row["label"]]
-        labels = np.array([r["label"] for r in rows])
-        fold_arr = np.array([r["fold"] for r in rows])
+        folds = _assign_folds(rows, proto, src, fold_scheme)
+        labels, fold_arr = (np.array([r[key] for r in rows]) for key in ("label", "fold"))
         report = PrepareReport(
             out=out,
             protocol=proto.name,
@@ -148,8 +138,21 @@ def prepare(
     return out
 
 
-def _assign(rows: list[dict], src, fold_scheme: str) -> dict[str, int]:
-    """Subject -> fold for the aligned rows; every fold must hold test images."""
+def _collect(proto, src, sequences):
+    """``(root, collection, sequence list file or None)``: the frames the protocol selects."""
+    root = proto.find_root(src)
+    sequence_file = None
+    if isinstance(sequences, (str, Path)):
+        sequence_file = str(sequences)
+        sequences = read_sequence_list(sequences)
+    collection = proto.collect(root, sequences=sequences)
+    if not collection.samples:
+        raise DatasetError(f"{src}: no labelled {proto.title} sequences found")
+    return root, collection, sequence_file
+
+
+def _assign_folds(rows: list[dict], proto, src, fold_scheme: str) -> dict[str, int]:
+    """Give every row its fold and label name; every fold must hold test images."""
     if not rows:
         raise DatasetError(f"{src}: no usable face in any selected frame")
     try:
@@ -157,6 +160,9 @@ def _assign(rows: list[dict], src, fold_scheme: str) -> dict[str, int]:
         check_folds([folds[r["subject"]] for r in rows], NUM_FOLDS)
     except ValueError as err:
         raise DatasetError(f"{src}: {err}") from err
+    for row in rows:
+        row["fold"] = folds[row["subject"]]
+        row["label_name"] = proto.classes[row["label"]]
     return folds
 
 

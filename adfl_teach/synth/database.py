@@ -49,33 +49,18 @@ from ..runtime import progress_bar
 from .aus import AUS, CODE_OF, EXPRESSIONS, au_totals, expression_aus, sample_style
 from .config import SynthConfig
 from .identity import sample_identity
+from .layout import (
+    EMOTION_DIR,
+    GROUND_TRUTH_COLUMNS,
+    IMAGES_DIR,
+    LANDMARKS_DIR,
+    format_ckplus_number,
+    frame_name,
+    subject_id,
+)
 from .render import jitter_nuisance, render_face, sample_nuisance
 
 GENERATOR_VERSION = "1.0"
-IMAGES_DIR = "cohn-kanade-images"
-EMOTION_DIR = "Emotion"
-LANDMARKS_DIR = "Landmarks"
-GROUND_TRUTH_COLUMNS = (
-    ["path", "subject", "sequence", "frame", "label", "label_name", "expression", "ramp"]
-    + [f"AU{au}" for au in AUS]
-    + [f"{axis}{i}" for i in range(5) for axis in ("lx", "ly")]
-    + ["angle", "scale"]
-)
-
-
-def subject_id(index: int) -> str:
-    """CK+ subject id of subject ``index`` (0-based): ``S001``, ``S002``, ..."""
-    return f"S{index + 1:03d}"
-
-
-def frame_name(subject: str, sequence: int, frame: int) -> str:
-    """CK+ file stem, e.g. ``S005_001_00000001`` (frames numbered from 1)."""
-    return f"{subject}_{sequence:03d}_{frame:08d}"
-
-
-def format_ckplus_number(value: float) -> str:
-    """A number as CK+ writes it: three spaces and 7-digit scientific notation."""
-    return f"   {value:.7e}"
 
 
 def ramp(n_frames: int) -> np.ndarray:
