@@ -23,6 +23,15 @@ from adfl_teach.synth import (
 )
 
 IMAGE_SIZE = (120, 128)  # (height, width) of the fake frames; small for speed
+#: A small synthetic database: 3 subjects x 2 sequences of 4-5 frames.
+SMALL_SYNTH = SynthConfig(
+    subjects=3,
+    sequences_per_subject=2,
+    frames_per_sequence=(4, 5),
+    image_size=(168, 224),
+    unlabelled_fraction=0.2,
+    workers=2,
+)
 
 
 def make_face(seed: int, expression: int = 0, intensity: float = 1.0, size=IMAGE_SIZE):

@@ -7,21 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
-from fakes import write_ckplus
+from fakes import SMALL_SYNTH, write_ckplus
 
 from adfl_teach.data import output
 from adfl_teach.data.prepare import prepare
-from adfl_teach.synth import SynthConfig, generate_database
+from adfl_teach.synth import generate_database
 
-TINY = SynthConfig(
-    subjects=1,
-    sequences_per_subject=1,
-    frames_per_sequence=(4, 4),
-    image_size=(168, 224),
-    workers=1,
-)
+TINY = replace(SMALL_SYNTH, subjects=1, sequences_per_subject=1)
 
 
 @pytest.fixture(scope="module")

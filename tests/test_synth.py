@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from fakes import SMALL_SYNTH
 
 from adfl_teach.cli import main
 from adfl_teach.config import ConfigError
@@ -35,14 +36,7 @@ from adfl_teach.synth import (
 from adfl_teach.synth import identity as identity_module
 from adfl_teach.synth.database import plan_database
 
-SMALL = SynthConfig(
-    subjects=3,
-    sequences_per_subject=2,
-    frames_per_sequence=(4, 5),
-    image_size=(168, 224),
-    unlabelled_fraction=0.2,
-    workers=2,
-)
+SMALL = SMALL_SYNTH
 
 
 @pytest.fixture(scope="module")
@@ -310,7 +304,7 @@ def test_default_database_has_every_class_often_enough():
 
 
 # ------------------------------------------------------------------ errors
-TINY = replace(SMALL, subjects=1, sequences_per_subject=1, workers=1)
+TINY = replace(SMALL, subjects=1, sequences_per_subject=1)
 
 
 def test_existing_output_is_not_overwritten_without_permission(tmp_path):
