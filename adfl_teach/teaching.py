@@ -132,3 +132,70 @@ def source_blocks(function) -> list[str]:
         source = "\n".join(lines[: first.lineno - 1] + lines[first.end_lineno :])
     blocks = [block.strip("\n") for block in source.split("\n\n")]
     return [block for block in blocks if block.strip()]
+
+
+# --- Chapter 12: checks of the assignments, always computed from the library. ---
+
+
+def check(answer, truth, hint: str = "") -> bool | None:
+    """Print whether ``answer`` equals ``truth`` and return True/False; ``None`` (and a
+    reminder) while the answer is still ``None``. Never raises, so that an unanswered or
+    wrong assignment does not stop the notebook."""
+    if answer is None:
+        print("not answered yet: set `answer = ...` in the cell above and run this cell again")
+        return None
+    if answer == truth:
+        print("correct")
+        return True
+    print(f"not quite. {hint}".rstrip())
+    return False
+
+
+def parts_moved(config, term: str = "total", num_classes: int = 8, seed: int = 0):
+    """The parts of a fresh ADFL, built under ``config``, to which ``term`` of eq. (8)
+    (``"l_d"``, ``"l_a"``, ``"l_n"``, ``"l_r"`` or ``"total"``) sends a non-zero gradient on
+    a random batch holding every class twice, neutral included. Returns a frozenset."""
+    from adfl_teach.losses import adfl_objective
+    from adfl_teach.model import create_model, parts_reached
+
+    torch.manual_seed(seed)
+    model = create_model("adfl", num_classes, 0, config)
+    batch = 2 * num_classes
+    images = torch.randint(0, 256, (batch, 3, *config.data.crop), dtype=torch.uint8)
+    labels = torch.arange(batch) % num_classes
+    loss = adfl_objective(model(images), labels, config.loss)[term]
+    return frozenset(part for part, norm in parts_reached(model, loss).items() if norm > 0)
+
+
+def l_n_cases(seed: int = 0):
+    """Test batches for an implementation of eq. (4): ``(logits, labels, neutral_index)``.
+
+    Mixed batches, one with neutral at index 3, an all-neutral batch (l_n = 0), a batch of
+    one expression, and logits large enough that ``log(softmax(.))`` underflows."""
+    g = torch.Generator().manual_seed(seed)
+    mixed = torch.tensor([0, 1, 2, 3, 0, 5, 6, 7])
+    return [
+        (torch.randn(8, 8, generator=g), mixed, 0),
+        (torch.randn(8, 8, generator=g), mixed, 3),
+        (torch.randn(4, 7, generator=g), torch.zeros(4, dtype=torch.long), 0),
+        (torch.randn(1, 7, generator=g), torch.tensor([4]), 0),
+        (200 * torch.randn(8, 8, generator=g), mixed, 0),
+    ]
+
+
+def check_l_n(candidate) -> list[str]:
+    """Run ``candidate(fooled_logits, labels, neutral_index)`` on :func:`l_n_cases` against
+    :func:`adfl_teach.losses.l_n`; return what failed (an empty list: all passed)."""
+    from adfl_teach.losses import l_n, non_neutral_mask
+
+    failures = []
+    for k, (logits, labels, neutral) in enumerate(l_n_cases()):
+        expected = l_n(logits, non_neutral_mask(labels, neutral))
+        try:
+            got = torch.as_tensor(candidate(logits, labels, neutral), dtype=expected.dtype)
+        except Exception as error:  # a student's code may fail in any way: report it
+            failures.append(f"case {k}: raised {type(error).__name__}: {error}")
+            continue
+        if got.shape != () or not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
+            failures.append(f"case {k}: got {got.tolist()}, expected {expected.item():.6f}")
+    return failures

@@ -137,3 +137,49 @@ def test_trace_batch_means_are_the_library_terms_and_neutral_is_masked():
     assert neutral.tolist() == [True, False, False, True, False, False]
     assert table.loc[neutral, ["l_d", "l_n", "l_r"]].isna().all().all()
     assert table["l_a"].notna().all()  # l_a counts every sample, neutral included
+
+
+def test_check_reports_unanswered_right_and_wrong(capsys):
+    from adfl_teach import teaching
+
+    assert teaching.check(None, {1}) is None
+    assert teaching.check({1}, {1}) is True
+    assert teaching.check({2}, {1}, "look again") is False
+    out = capsys.readouterr().out
+    assert "not answered yet" in out and "correct" in out and "look again" in out
+
+
+def test_parts_moved_follows_the_variant_config():
+    from adfl_teach import teaching
+    from adfl_teach.config import get_preset
+    from adfl_teach.model import ROUTING
+
+    cfg = get_preset("smoke")
+    assert teaching.parts_moved(cfg, "l_a") == ROUTING["l_a"]
+    no_adversary = teaching.parts_moved(cfg.replace(loss={"lambda_n": 0.0}))
+    assert "dispeller" not in no_adversary and "neutral_branch" not in no_adversary
+    assert "neutral_branch" in teaching.parts_moved(cfg)
+
+
+def test_check_l_n_accepts_the_equation_and_names_each_failure():
+    import torch.nn.functional as F
+
+    from adfl_teach import teaching
+
+    def right(logits, labels, neutral):
+        keep = labels != neutral
+        per_sample = -F.log_softmax(logits, dim=1).mean(dim=1)
+        return per_sample[keep].mean() if keep.any() else torch.tensor(0.0)
+
+    def unstable(logits, labels, neutral):  # log(softmax): -inf for large logits
+        keep = labels != neutral
+        per_sample = -torch.log(torch.softmax(logits, dim=1)).mean(dim=1)
+        return per_sample[keep].mean() if keep.any() else torch.tensor(0.0)
+
+    def unmasked(logits, labels, neutral):
+        return -F.log_softmax(logits, dim=1).mean()
+
+    assert teaching.check_l_n(right) == []
+    assert [f.split(":")[0] for f in teaching.check_l_n(unstable)] == ["case 4"]
+    assert len(teaching.check_l_n(unmasked)) >= 3
+    assert "raised" in teaching.check_l_n(lambda *a: 1 / 0)[0]
