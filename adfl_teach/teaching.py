@@ -48,7 +48,7 @@ def trace_batch(out, labels: torch.Tensor, loss_config, class_names=None):
 
     ``out``: an ADFL :class:`~adfl_teach.model.ModelOutput`; ``labels``: ``(B,)`` over the
     N classes; ``loss_config``: a :class:`~adfl_teach.config.LossConfig` (the margin).
-    Returns a :class:`pandas.DataFrame` with one row per sample: its label, whether it is
+    Returns a ``pandas.DataFrame`` with one row per sample: its label, whether it is
     neutral, its target over the N-1 expressions, and its value of each loss term, ``NaN``
     where the term masks the sample (eqs. 2, 4, 7: ``i = c``). The mean of each column
     (NaN skipped) is the library's value of that term.
@@ -117,7 +117,7 @@ def ams_toy(margin: float, scale: float = 10.0, steps: int = 200, seed: int = 0)
 
 
 def source_blocks(function) -> list[str]:
-    """The source of ``function`` (read with :mod:`inspect`, never copied), dedented and cut
+    """The source of ``function`` (read with ``inspect``, never copied), dedented and cut
     into blocks at its blank lines: chapter 8 shows ``ADFL.forward`` block by block, each
     beside the equations it implements. Docstrings are left out."""
     import ast
