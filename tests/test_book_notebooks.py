@@ -106,3 +106,22 @@ def test_committed_without_outputs(path):
         if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
     ]
     assert not dirty, f"{path.name}: outputs or execution counts in cells {dirty}"
+
+
+FIGURE_CALL = re.compile(
+    r"plotting\.(show_images|plot_\w+|ams_explorer|embedding_grid)|figures\.(fig2|traced_batch)"
+    r"|contact_sheet\("
+)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_figure_has_alt_text(path):
+    """A screen reader reads the cell's mystnb.image.alt; myst-nb's default is the file name."""
+    missing = [
+        cell.get("id", k)
+        for k, cell in enumerate(cells(path))
+        if cell["cell_type"] == "code"
+        and FIGURE_CALL.search(source(cell))
+        and not cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+    ]
+    assert not missing, f"{path.name}: figure cells without alt text: {missing}"
