@@ -29,6 +29,7 @@ from adfl_teach.diagnostics import dispeller_entropy
 from adfl_teach.evaluation import evaluate, predicted_classes
 from adfl_teach.losses import non_neutral_mask, objective
 from adfl_teach.model import create_model
+from adfl_teach.optimization import make_optimizer, make_scheduler
 from adfl_teach.runtime import (
     load_checkpoint,
     progress_bar,
@@ -42,14 +43,6 @@ CHECKPOINT_FORMAT = "adfl-teach/checkpoint-1"
 
 class CheckpointMismatchError(ValueError):
     """A checkpoint to resume from was written by another run (kind, classes or identity)."""
-
-
-def make_optimizer(model: nn.Module, config: Config) -> torch.optim.Adam:
-    """Adam with the paper's betas, eps, weight decay and learning rate (sec. 3.1)."""
-    o = config.optim
-    return torch.optim.Adam(
-        model.parameters(), lr=o.lr, betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay
-    )
 
 
 def epoch_order(n: int, seed: int, epoch: int, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -102,7 +95,7 @@ class TrainResult:
     checkpoint: Path | None
 
 
-def _checkpoint_state(model, optimizer, scaler, history, epoch, config, kind, identity) -> dict:
+def _checkpoint_state(model, optimizer, scheduler, scaler, history, epoch, config, kind, identity):
     return {
         "format": CHECKPOINT_FORMAT,
         "kind": kind,
@@ -113,6 +106,7 @@ def _checkpoint_state(model, optimizer, scaler, history, epoch, config, kind, id
         "config": config.to_dict(),
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
         "scaler": scaler.state_dict() if scaler is not None else None,
         "history": history,
     }
@@ -137,13 +131,13 @@ def identity_differences(saved: dict | None, wanted: dict) -> list[str]:
     ]
 
 
-def _resume(checkpoint: Path, kind, num_classes, identity, model, optimizer, scaler, device):
+def _resume(checkpoint: Path, kind, num_classes, identity, model, optimizer, scheduler, scaler):
     """Load ``checkpoint`` into model, optimizer and scaler; returns ``(history, epoch)``.
 
     Raises :class:`CheckpointMismatchError` if it holds another kind of model, another
     number of classes, or (when ``identity`` is given) another run's identity.
     """
-    state = load_checkpoint(checkpoint, map_location=device)
+    state = load_checkpoint(checkpoint, map_location=next(model.parameters()).device)
     if state.get("kind") != kind or state.get("num_classes") != num_classes:
         raise CheckpointMismatchError(
             f"checkpoint {checkpoint} holds a {state.get('kind')} model with "
@@ -156,6 +150,7 @@ def _resume(checkpoint: Path, kind, num_classes, identity, model, optimizer, sca
         )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
     if scaler is not None and state.get("scaler"):
         scaler.load_state_dict(state["scaler"])
     return list(state["history"]), int(state["epoch"])
@@ -235,12 +230,13 @@ def train(
     set_seed(config.seed)
     model = create_model(kind, num_classes, neutral_index, config).to(device)
     optimizer = make_optimizer(model, config)
+    scheduler = make_scheduler(optimizer, config)
     scaler = torch.amp.GradScaler("cuda") if (config.amp and device.type == "cuda") else None
     history, start_epoch = [], 0
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint is not None and checkpoint.exists() and resume:
         history, start_epoch = _resume(
-            checkpoint, kind, num_classes, identity, model, optimizer, scaler, device
+            checkpoint, kind, num_classes, identity, model, optimizer, scheduler, scaler
         )
     data = _training_images(kind, train_set, config, neutral_index)
     epochs = config.optim.epochs
@@ -252,9 +248,12 @@ def train(
     model.train()
     for epoch in bar:
         t0 = time.perf_counter()
+        lr = optimizer.param_groups[0]["lr"]
         record = _epoch_record(
             epoch, _run_epoch(model, data, optimizer, config, epoch, device, scaler)
         )
+        record["lr"] = lr
+        scheduler.step()
         if test_set is not None:
             record["test_accuracy"] = evaluate(model, test_set, config, device).accuracy
         record["seconds"] = time.perf_counter() - t0
@@ -265,7 +264,7 @@ def train(
         )
         if checkpoint is not None:
             state = _checkpoint_state(
-                model, optimizer, scaler, history, epoch + 1, config, kind, identity
+                model, optimizer, scheduler, scaler, history, epoch + 1, config, kind, identity
             )
             save_checkpoint(checkpoint, state)
     bar.close()

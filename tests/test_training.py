@@ -33,7 +33,8 @@ def test_baseline_trains_too(striped):
 
 
 def test_resumed_run_ends_with_the_same_weights(striped, tmp_path):
-    cfg = get_preset("smoke").replace(optim={"epochs": 3})
+    # a cosine schedule: the learning rate must resume where it stopped too
+    cfg = get_preset("smoke").replace(optim={"epochs": 3, "schedule": "cosine"})
     data = striped(96, 0)
     straight = train("adfl", data, cfg, 5, checkpoint=tmp_path / "a.pt", progress=False)
     # interrupted after epoch 2, then the same call again resumes from the checkpoint
@@ -43,6 +44,9 @@ def test_resumed_run_ends_with_the_same_weights(striped, tmp_path):
     a, b = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert [h["total"] for h in straight.history] == [h["total"] for h in resumed.history]
+    assert [h["lr"] for h in resumed.history] == pytest.approx(
+        [cfg.optim.lr * f for f in (1, 0.75, 0.25)]
+    )
     assert not list(tmp_path.glob("*.tmp"))  # atomic writes leave no temporary files
 
 
