@@ -1,6 +1,9 @@
 """The optimizer of sec. 3.1 and the learning-rate schedule.
 
-Adam with the paper's betas, eps, weight decay and initial learning rate. The schedule after
+Adam with the paper's betas, eps, weight decay and initial learning rate, over the parameters
+that some active term of the objective reaches: a part that no term reaches under a
+configuration (B_n and the dispeller under ``no-adversary``, B_n under ``no-entropy``) takes
+no optimizer step at all, so Adam's L2 weight decay cannot shrink it either. The schedule after
 the "initial learning rate" is not named in the paper: :data:`~adfl_teach.config.OptimConfig`
 offers constant, step and cosine, stepped once per epoch.
 """
@@ -12,13 +15,33 @@ from torch import nn
 from torch.optim.lr_scheduler import ConstantLR, CosineAnnealingLR, LRScheduler, MultiStepLR
 
 from adfl_teach.config import Config
+from adfl_teach.losses import active_terms
+from adfl_teach.model import Baseline, parameter_groups, parts_updated
+
+
+def trained_parts(model: nn.Module, config: Config) -> frozenset[str]:
+    """The parts of Fig. 2 that the active loss terms update: the model's routing table
+    (:data:`adfl_teach.model.ROUTING`) read for the terms that ``config.loss`` switches on."""
+    return parts_updated(model, active_terms(config.loss, baseline=isinstance(model, Baseline)))
+
+
+def trained_parameters(model: nn.Module, config: Config) -> list[nn.Parameter]:
+    """The parameters of :func:`trained_parts`, in the model's order."""
+    parts = trained_parts(model, config)
+    chosen = {id(p) for name, ps in parameter_groups(model).items() if name in parts for p in ps}
+    return [p for p in model.parameters() if id(p) in chosen]
 
 
 def make_optimizer(model: nn.Module, config: Config) -> torch.optim.Adam:
-    """Adam with the paper's betas, eps, weight decay and learning rate (sec. 3.1)."""
+    """Adam with the paper's betas, eps, weight decay and learning rate (sec. 3.1), over
+    :func:`trained_parameters` only."""
     o = config.optim
     return torch.optim.Adam(
-        model.parameters(), lr=o.lr, betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay
+        trained_parameters(model, config),
+        lr=o.lr,
+        betas=tuple(o.betas),
+        eps=o.eps,
+        weight_decay=o.weight_decay,
     )
 
 
