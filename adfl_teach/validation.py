@@ -10,6 +10,7 @@ RESIDUES = ("features", "maps")
 CLASSIFIERS = ("ams", "softmax")
 SCHEDULES = ("constant", "step", "cosine")
 TRAIN_CROPS = ("all", "random")
+AMP_MODES = ("off", "fp16", "bf16")
 
 
 class ConfigError(ValueError):
@@ -63,6 +64,8 @@ RULES = (
     ("data.crop", lambda v: min(v) >= 16, "must be >= 16 high and wide (four stride-2 stages)"),
     ("data.train_crops", *_choice(TRAIN_CROPS)),
     ("data.synth_subjects", lambda v: v >= 10, "must be >= 10 (one subject per fold)"),
+    ("eval_every", lambda v: v >= 1, "must be >= 1"),
+    ("amp", *_choice(AMP_MODES)),
     ("device", lambda v: v in ("auto", "cpu", "cuda", "mps") or v.startswith("cuda:"),
      "must be auto, cpu, cuda, cuda:N or mps"),
 )  # fmt: skip
