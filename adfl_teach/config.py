@@ -45,6 +45,9 @@ class ModelConfig:
     neutral_is_class: bool = False
     # Sec. 2.4: l_r updates only B_r's FC and the classifier. True = also the branches.
     residual_trains_branches: bool = False
+    # Beyond the paper: f_e and f_n standardised by a non-affine BatchNorm1d before the
+    # dispeller and the residue, so that B_n cannot "fool" the dispeller by shrinking f_n.
+    standardize_features: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ class OptimConfig:
     batch_size: int = 64  # sec. 3.1
     epochs: int = 100  # "about 100 epochs", sec. 3.1
     schedule: str = "constant"  # a choice the paper leaves open (see the class docstring)
+    # Beyond the paper: after training, refit B_r's FC and the classifier on the frozen
+    # residues of the training set for this many epochs (adfl_teach.head_refit); 0 = off.
+    head_refit_epochs: int = 0
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,12 @@ from adfl_teach.model import ModelOutput
 COLLAPSE_WINDOW = 3  # epochs averaged at the end of training
 COLLAPSE_SPREAD_RATIO = 0.2  # f_n's spread below a fifth of f_e's (reviewed runs: about 0.1)
 COLLAPSE_PRIOR_MARGIN = 0.05  # l_a within 0.05 nats of the label-prior entropy, or above it
+# History keys that are ratios of per-step counts (numerator key; the denominator: "counted").
+ACCURACIES = {
+    "train_accuracy": "correct",
+    "splitter_train_accuracy": "splitter_correct",
+    "dispeller_accuracy": "dispeller_correct",
+}
 
 
 def dispeller_entropy(logits: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -74,6 +80,24 @@ def step_statistics(out: ModelOutput, labels: torch.Tensor) -> dict[str, torch.T
         stats["dispeller_entropy"] = dispeller_entropy(out.dispeller_logits, mask)
         stats["fn_spread_ratio"] = feature_spread_ratio(out.f_n, out.f_e)
     return stats
+
+
+def epoch_summary(steps: list[dict]) -> dict:
+    """The steps' values (dicts of 0-dim tensors: loss terms, :func:`step_statistics`) ->
+    the epoch's means (NaN steps skipped) and accuracies, read from the device at once."""
+    keys = list(steps[0])
+    table = torch.stack([torch.stack([s[k].float() for k in keys]) for s in steps])
+    columns = dict(zip(keys, table.double().cpu().numpy().T))
+    record = {}
+    for key, column in columns.items():
+        if key != "counted" and key not in ACCURACIES.values():
+            finite = column[~np.isnan(column)]
+            record[key] = float(finite.mean()) if finite.size else float("nan")
+    counted = max(float(columns["counted"].sum()), 1.0)
+    for name, key in ACCURACIES.items():
+        if key in columns:
+            record[name] = float(columns[key].sum()) / counted
+    return record
 
 
 def collapse_signature(history: list[dict]) -> dict | None:

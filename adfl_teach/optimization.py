@@ -32,17 +32,17 @@ def trained_parameters(model: nn.Module, config: Config) -> list[nn.Parameter]:
     return [p for p in model.parameters() if id(p) in chosen]
 
 
-def make_optimizer(model: nn.Module, config: Config) -> torch.optim.Adam:
-    """Adam with the paper's betas, eps, weight decay and learning rate (sec. 3.1), over
-    :func:`trained_parameters` only."""
+def adam(parameters, config: Config) -> torch.optim.Adam:
+    """Adam over ``parameters`` with the paper's betas, eps, weight decay and learning rate."""
     o = config.optim
     return torch.optim.Adam(
-        trained_parameters(model, config),
-        lr=o.lr,
-        betas=tuple(o.betas),
-        eps=o.eps,
-        weight_decay=o.weight_decay,
+        parameters, lr=o.lr, betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay
     )
+
+
+def make_optimizer(model: nn.Module, config: Config) -> torch.optim.Adam:
+    """Adam with the paper's settings (sec. 3.1) over :func:`trained_parameters` only."""
+    return adam(trained_parameters(model, config), config)
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, config: Config) -> LRScheduler:

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -27,8 +26,9 @@ from adfl_teach.acceleration import autocast, make_scaler, prepare_images, prepa
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS, take_crops
 from adfl_teach.data.imageset import ImageSet
-from adfl_teach.diagnostics import label_prior_entropy, step_statistics
+from adfl_teach.diagnostics import epoch_summary, label_prior_entropy, step_statistics
 from adfl_teach.evaluation import evaluate
+from adfl_teach.head_refit import refit_head
 from adfl_teach.losses import non_neutral_mask, objective
 from adfl_teach.model import create_model
 from adfl_teach.optimization import make_optimizer, make_scheduler
@@ -41,12 +41,6 @@ from adfl_teach.runtime import (
 )
 
 CHECKPOINT_FORMAT = "adfl-teach/checkpoint-1"
-# History keys that are ratios of per-step counts (numerator key; the denominator: "counted").
-ACCURACIES = {
-    "train_accuracy": "correct",
-    "splitter_train_accuracy": "splitter_correct",
-    "dispeller_accuracy": "dispeller_correct",
-}
 
 
 class CheckpointMismatchError(ValueError):
@@ -116,8 +110,8 @@ class _Session:
             kind, model, step_model, optimizer, scheduler, make_scaler(config, device), config
         )
 
-    def state(self, history: list[dict], epoch: int, identity: dict | None) -> dict:
-        """The checkpoint after ``epoch`` epochs."""
+    def state(self, history, epoch: int, identity: dict | None, head_refit=None) -> dict:
+        """The checkpoint after ``epoch`` epochs (and the head refit's record, once done)."""
         return {
             "format": CHECKPOINT_FORMAT,
             "kind": self.kind,
@@ -131,10 +125,11 @@ class _Session:
             "scheduler": self.scheduler.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "history": history,
+            "head_refit": head_refit,
         }
 
-    def resume(self, checkpoint: Path, identity: dict | None) -> tuple[list[dict], int]:
-        """Load ``checkpoint``; returns ``(history, epochs done)``. Raises
+    def resume(self, checkpoint: Path, identity: dict | None) -> tuple[list, int, list | None]:
+        """Load ``checkpoint``; returns ``(history, epochs done, head refit record)``. Raises
         :class:`CheckpointMismatchError` if another kind of model, number of classes or
         (when ``identity`` is given) another run's identity wrote it."""
         state = load_checkpoint(checkpoint, map_location=next(self.model.parameters()).device)
@@ -154,7 +149,7 @@ class _Session:
         self.scheduler.load_state_dict(state["scheduler"])
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
-        return list(state["history"]), int(state["epoch"])
+        return list(state["history"]), int(state["epoch"]), state.get("head_refit")
 
 
 def _flatten(value, prefix: str = "") -> dict:
@@ -187,24 +182,6 @@ def _training_images(kind: str, train_set: ImageSet, config: Config, neutral_ind
     return data
 
 
-def _epoch_means(steps: list[dict]) -> dict:
-    """Per-step tensors -> the epoch's means (NaN steps skipped) and accuracies, read from
-    the device once."""
-    keys = list(steps[0])
-    table = torch.stack([torch.stack([s[k].float() for k in keys]) for s in steps])
-    columns = dict(zip(keys, table.double().cpu().numpy().T))
-    record = {}
-    for key, column in columns.items():
-        if key != "counted" and key not in ACCURACIES.values():
-            finite = column[~np.isnan(column)]
-            record[key] = float(finite.mean()) if finite.size else float("nan")
-    counted = max(float(columns["counted"].sum()), 1.0)
-    for name, key in ACCURACIES.items():
-        if key in columns:
-            record[name] = float(columns[key].sum()) / counted
-    return record
-
-
 def _train_epoch(session: _Session, images, labels, epoch: int) -> dict:
     """One pass over the epoch's (image, crop) order, one training step per batch."""
     cfg, device = session.config, images.device
@@ -223,7 +200,16 @@ def _train_epoch(session: _Session, images, labels, epoch: int) -> dict:
             )
         )
     session.scheduler.step()
-    return {"epoch": epoch + 1, **_epoch_means(steps), "lr": lr}
+    return {"epoch": epoch + 1, **epoch_summary(steps), "lr": lr}
+
+
+def _test_accuracy(session: _Session, test_set: ImageSet | None, epoch: int) -> dict:
+    """``{"test_accuracy": ...}`` every ``eval_every`` epochs and after the last; else ``{}``."""
+    cfg = session.config
+    due = (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.optim.epochs
+    if test_set is None or not due:
+        return {}
+    return {"test_accuracy": evaluate(session.model, test_set, cfg).accuracy}
 
 
 def train(
@@ -247,19 +233,21 @@ def train(
     interruption). With ``test_set``, the ten-crop test accuracy is recorded every
     ``config.eval_every`` epochs and after the last. The history holds, per epoch: every
     loss term's mean, accuracies, the game's diagnostics (:mod:`adfl_teach.diagnostics`,
-    ADFL), the learning rate, seconds. ``identity`` (a JSON-able dict naming the run) is
+    ADFL), the learning rate, seconds. With ``config.optim.head_refit_epochs`` (beyond the
+    paper), ADFL's head is then refit (:mod:`adfl_teach.head_refit`); its record is
+    ``TrainResult.head_refit``. ``identity`` (a JSON-able dict naming the run) is
     stored in the checkpoint; resuming from a checkpoint with another identity raises
     :class:`CheckpointMismatchError`.
     """
     device = select_device(config.device)
     session = _Session.start(kind, num_classes, neutral_index, config, device)
-    history, done = [], 0
+    history, done, refit = [], 0, None
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint is not None and checkpoint.exists() and resume:
-        history, done = session.resume(checkpoint, identity)
+        history, done, refit = session.resume(checkpoint, identity)
     data = _training_images(kind, train_set, config, neutral_index)
     images, labels = data.images.to(device), data.labels.to(device)  # once, not per step
-    prior = label_prior_entropy(data.labels, num_classes) if kind == "adfl" else None
+    prior = {"label_prior_entropy": label_prior_entropy(data.labels, num_classes)}
     epochs = config.optim.epochs
     last = epochs if stop_after_epoch is None else min(stop_after_epoch, epochs)
     bar = progress_bar(range(done, last), initial=done, total=epochs,
@@ -268,17 +256,19 @@ def train(
     for epoch in bar:
         t0 = time.perf_counter()
         record = _train_epoch(session, images, labels, epoch)
-        if prior is not None:
-            record["label_prior_entropy"] = prior
-        if test_set is not None and ((epoch + 1) % config.eval_every == 0 or epoch + 1 == epochs):
-            record["test_accuracy"] = evaluate(session.model, test_set, config, device).accuracy
+        record.update((prior if kind == "adfl" else {}) | _test_accuracy(session, test_set, epoch))
         record["seconds"] = time.perf_counter() - t0
         history.append(record)
         bar.set_postfix(loss=f"{record['total']:.3f}", train=f"{record['train_accuracy']:.3f}")
         if checkpoint is not None:
             save_checkpoint(checkpoint, session.state(history, epoch + 1, identity))
     bar.close()
-    return TrainResult(model=session.model, history=history, checkpoint=checkpoint)
+    if refit is None and kind == "adfl" and config.optim.head_refit_epochs and last == epochs:
+        refit = refit_head(session.model, images, labels, config)  # beyond the paper
+        refit[-1].update(_test_accuracy(session, test_set, epochs - 1))
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, session.state(history, epochs, identity, refit))
+    return TrainResult(session.model, history, checkpoint, refit or [])
 
 
 def load_model(checkpoint: str | Path, device="cpu") -> tuple[nn.Module, dict]:

@@ -61,6 +61,7 @@ RULES = (
     ("optim.batch_size", lambda v: v >= 1, "must be >= 1"),
     ("optim.epochs", lambda v: v >= 1, "must be >= 1"),
     ("optim.schedule", *_choice(SCHEDULES)),
+    ("optim.head_refit_epochs", _non_negative, "must be >= 0"),
     ("data.crop", lambda v: min(v) >= 16, "must be >= 16 high and wide (four stride-2 stages)"),
     ("data.train_crops", *_choice(TRAIN_CROPS)),
     ("data.synth_subjects", lambda v: v >= 10, "must be >= 10 (one subject per fold)"),
@@ -85,3 +86,6 @@ def check_config(cfg) -> None:
         fail("model.units", f"has {len(m.units)} entries but model.widths has {len(m.widths)}")
     if d.crop[0] > d.canvas[0] or d.crop[1] > d.canvas[1]:
         fail("data.crop", f"{d.crop} must fit inside data.canvas {d.canvas}")
+    if m.standardize_features and m.residue != "features":
+        fail("model.standardize_features", "standardises eq. (5)'s f_e and f_n: it needs "
+             f"model.residue='features', got {m.residue!r}")  # fmt: skip

@@ -134,3 +134,22 @@ def test_parts_updated_follow_the_active_terms(loss_changes, untouched):
     grads = run_term("total", model=model, loss_config=loss)
     moved = {g for g, norms in grads.items() if any(n > 0 for n in norms)}
     assert moved == set(PARTS) - untouched
+
+
+@pytest.mark.parametrize("term", sorted(ROUTING))
+def test_the_routing_holds_with_standardized_features(term):
+    model = smoke_model(standardize_features=True)
+    assert isinstance(model.neutral_standardizer, torch.nn.BatchNorm1d)
+    assert_row(run_term(term, model=model), ROUTING[term], term)
+
+
+def test_standardized_f_n_cannot_fool_the_dispeller_by_shrinking():
+    images = torch.randn(8, 3, *SMOKE.data.crop)
+    for standardize, unchanged in ((True, True), (False, False)):
+        model = smoke_model(standardize_features=standardize)
+        before = model(images).dispeller_logits
+        with torch.no_grad():  # B_n's output shrinks to half
+            model.neutral_branch.fc.weight.mul_(0.5)
+            model.neutral_branch.fc.bias.mul_(0.5)
+        after = model(images).dispeller_logits
+        assert torch.allclose(before, after, atol=1e-3) == unchanged
