@@ -140,7 +140,8 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict) -> Config:
-        """The inverse of :meth:`to_dict`; an unknown key is a :class:`ConfigError` naming it."""
+        """The inverse of ``to_dict``; an unknown key is a
+        :class:`~adfl_teach.validation.ConfigError` naming it."""
         check_keys(cls, data, "")
         kwargs = {}
         for key, value in data.items():
@@ -160,8 +161,8 @@ def _as_tuple(value):
 
 
 def validate(cfg: Config) -> None:
-    """Raise :class:`ConfigError` naming the field and the reason for any invalid value
-    (the rules are in :mod:`adfl_teach.validation`)."""
+    """Raise :class:`~adfl_teach.validation.ConfigError` naming the field and the reason for
+    any invalid value (the rules are in :mod:`adfl_teach.validation`)."""
     check_config(cfg)
     if cfg.preset not in PRESETS and cfg.preset != "custom":
         fail("preset", f"unknown preset {cfg.preset!r}; choose from {sorted(PRESETS)}")

@@ -26,11 +26,14 @@ from adfl_teach.evaluation import predicted_classes
 from adfl_teach.losses import non_neutral_mask
 from adfl_teach.model import ModelOutput
 
-# The collapse flag (:func:`collapse_signature`), over the mean of the last epochs:
-COLLAPSE_WINDOW = 3  # epochs averaged at the end of training
-COLLAPSE_SPREAD_RATIO = 0.2  # f_n's spread below a fifth of f_e's (reviewed runs: about 0.1)
-COLLAPSE_PRIOR_MARGIN = 0.05  # l_a within 0.05 nats of the label-prior entropy, or above it
-# History keys that are ratios of per-step counts (numerator key; the denominator: "counted").
+# The thresholds of :func:`collapse_signature`, over the mean of the last epochs:
+#: Epochs averaged at the end of training.
+COLLAPSE_WINDOW = 3
+#: f_n's spread below a fifth of f_e's (the reviewed runs showed about 0.1).
+COLLAPSE_SPREAD_RATIO = 0.2
+#: l_a within this many nats below the label-prior entropy, or above it.
+COLLAPSE_PRIOR_MARGIN = 0.05
+#: History keys that are ratios of per-step counts (numerator key; denominator "counted").
 ACCURACIES = {
     "train_accuracy": "correct",
     "splitter_train_accuracy": "splitter_correct",

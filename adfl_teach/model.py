@@ -36,7 +36,7 @@ from torch import nn
 from adfl_teach.config import Config, ModelConfig
 from adfl_teach.layers import Branch, SharedLayers, make_classifier, normalize_pixels
 
-# The seven parts of Fig. 2, by their attribute names on :class:`ADFL`.
+#: The seven parts of Fig. 2, by their attribute names on :class:`ADFL`.
 PARTS = (
     "shared",
     "expression_branch",
@@ -47,17 +47,17 @@ PARTS = (
     "classifier",
 )
 
-# The paper's routing (sec. 2.2-2.4, NOTES.md table): loss -> the parts its gradient updates.
-# Every other part receives exactly zero gradient from that loss.
+#: Loss -> the parts its gradient updates, the paper's routing (sec. 2.2-2.4 and the
+#: NOTES.md table). Every other part receives exactly zero gradient from that loss.
 ROUTING = {
     "l_d": frozenset({"splitter", "expression_branch", "shared"}),  # eq. (2)
     "l_a": frozenset({"dispeller"}),  # text below eq. (3)
     "l_n": frozenset({"neutral_branch", "shared"}),  # eq. (4)
     "l_r": frozenset({"residual_fc", "classifier"}),  # eq. (7), sec. 2.4
 }
-# What ``residual_trains_branches`` (an ablation) adds to l_r's row.
+#: What ``residual_trains_branches`` (an ablation) adds to l_r's row.
 BRANCH_PARTS = frozenset({"expression_branch", "neutral_branch", "shared"})
-# The baseline (sec. 3.1) has one loss, the AMS loss, and it reaches all three of its parts.
+#: The baseline (sec. 3.1) has one loss, the AMS loss, and it reaches all three of its parts.
 BASELINE_ROUTING = {"l_r": frozenset({"shared", "expression_branch", "classifier"})}
 
 

@@ -4,7 +4,7 @@ Adam with the paper's betas, eps, weight decay and initial learning rate, over t
 that some active term of the objective reaches: a part that no term reaches under a
 configuration (B_n and the dispeller under ``no-adversary``, B_n under ``no-entropy``) takes
 no optimizer step at all, so Adam's L2 weight decay cannot shrink it either. The schedule after
-the "initial learning rate" is not named in the paper: :data:`~adfl_teach.config.OptimConfig`
+the "initial learning rate" is not named in the paper: :class:`~adfl_teach.config.OptimConfig`
 offers constant, step and cosine, stepped once per epoch.
 """
 

@@ -61,8 +61,9 @@ def epoch_order(n: int, seed: int, epoch: int, mode: str) -> tuple[torch.Tensor,
 def training_step(model, images, labels, optimizer, config: Config, scaler=None) -> dict:
     """One step: forward, the objective (eq. 8), one backward, one Adam update.
 
-    Returns every loss term and the step's statistics (:func:`~adfl_teach.diagnostics.
-    step_statistics`) as detached 0-dim tensors on the device: nothing waits for the host.
+    Returns every loss term and the step's statistics
+    (:func:`~adfl_teach.diagnostics.step_statistics`) as detached 0-dim tensors on the
+    device: nothing waits for the host.
     """
     with autocast(config, images.device):
         out = model(prepare_images(images, config))

@@ -48,6 +48,9 @@ def test_preset_variable_selects_the_preset(monkeypatch):
         ({"optim": {"batch_size": 0}}, "optim.batch_size"),
         ({"data": {"crop": (130, 96)}}, "data.crop"),
         ({"loss": {"lambda_n": -1.0}}, "loss.lambda_n"),
+        ({"eval_every": 0}, "eval_every"),
+        ({"amp": True}, "amp"),
+        ({"optim": {"head_refit_epochs": -2}}, "optim.head_refit_epochs"),
     ],
 )
 def test_invalid_values_name_the_field(changes, field):
