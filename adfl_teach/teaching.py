@@ -199,3 +199,31 @@ def check_l_n(candidate) -> list[str]:
         if got.shape != () or not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
             failures.append(f"case {k}: got {got.tolist()}, expected {expected.item():.6f}")
     return failures
+
+
+def check_report_run(run, min_seeds: int = 3, folds=range(10), model: str = "adfl") -> bool:
+    """Chapter 12.6: is the ablation run ``run`` (an ``adfl-teach ablate --out`` folder,
+    one sub-folder per variant) complete? Every variant needs ``min_seeds`` seeds with a
+    ``result.json`` for each of ``folds``. Prints one line per variant; returns True/False."""
+    from pathlib import Path
+
+    run = Path(run)
+    variants = sorted(path.parent for path in run.glob("*/run.json"))
+    if len(variants) < 2:
+        print(f"{run}: {len(variants)} variant runs (*/run.json); a comparison needs two")
+        return False
+    complete = True
+    for folder in variants:
+        seeds = sorted(int(p.name.removeprefix("seed_")) for p in folder.glob("seed_*"))
+
+        def missing(seed, folder=folder):
+            base = folder / f"seed_{seed}" / model
+            return [k for k in folds if not (base / f"fold_{k}" / "result.json").is_file()]
+
+        done = [seed for seed in seeds if not missing(seed)]
+        ok = len(done) >= min_seeds
+        complete &= ok
+        gaps = {seed: missing(seed) for seed in seeds if missing(seed)}
+        note = "complete" if ok else f"needs {min_seeds} complete seeds; missing {gaps}"
+        print(f"{folder.name:<26} seeds {seeds}: {note}")
+    return complete

@@ -183,3 +183,27 @@ def test_check_l_n_accepts_the_equation_and_names_each_failure():
     assert [f.split(":")[0] for f in teaching.check_l_n(unstable)] == ["case 4"]
     assert len(teaching.check_l_n(unmasked)) >= 3
     assert "raised" in teaching.check_l_n(lambda *a: 1 / 0)[0]
+
+
+def test_check_report_run_needs_two_variants_and_complete_seeds(tmp_path, capsys):
+    from adfl_teach import teaching
+
+    def finish(variant, seed, folds):
+        (tmp_path / variant).mkdir(exist_ok=True)
+        (tmp_path / variant / "run.json").write_text("{}")
+        for k in folds:
+            fold = tmp_path / variant / f"seed_{seed}" / "adfl" / f"fold_{k}"
+            fold.mkdir(parents=True)
+            (fold / "result.json").write_text("{}")
+
+    for seed in (0, 1, 2):
+        finish("paper", seed, range(10))
+    assert not teaching.check_report_run(tmp_path)  # one variant is no comparison
+    for seed in (0, 1):
+        finish("ams-s16", seed, range(10))
+    finish("ams-s16", 2, range(9))  # fold 9 of seed 2 missing
+    assert not teaching.check_report_run(tmp_path)
+    assert "missing {2: [9]}" in capsys.readouterr().out
+    (tmp_path / "ams-s16" / "seed_2" / "adfl" / "fold_9").mkdir(parents=True)
+    (tmp_path / "ams-s16" / "seed_2" / "adfl" / "fold_9" / "result.json").write_text("{}")
+    assert teaching.check_report_run(tmp_path)
