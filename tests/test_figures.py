@@ -2,22 +2,20 @@
 shows what the loss functions compute."""
 
 import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
+from adfl_teach import figures, plotting
+from adfl_teach.model import BRANCH_PARTS, PARTS, ROUTING
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from adfl_teach import figures, plotting  # noqa: E402
-from adfl_teach.model import BRANCH_PARTS, PARTS, ROUTING  # noqa: E402
+matplotlib.use("Agg")  # before the first figure is drawn; no display needed
+plotting.set_style()
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    plotting.set_style()
-    yield
+def teardown_function():
+    import matplotlib.pyplot as plt
+
     plt.close("all")
 
 
