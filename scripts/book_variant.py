@@ -52,6 +52,8 @@ def variant(kind: str, branch: str | None, cache: Path | None, root: Path = ROOT
         sphinx["local_extensions"][name] = str((root / path).resolve())
     if kind == "students":
         sphinx.setdefault("config", {})["hide_solutions"] = True
+        # links to a chapter follow it to its students' notebook (book/_ext/students_links.py)
+        sphinx["local_extensions"]["students_links"] = str((root / "book" / "_ext").resolve())
         toc = students_toc(toc, root)
     elif kind == "publish":
         if not branch or cache is None:

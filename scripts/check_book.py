@@ -69,7 +69,7 @@ PAGE_PROBE = """
   const widgetViews = document.querySelectorAll('.jupyter-widgets, .widget-container').length;
   const fallback = [...document.querySelectorAll('.tag_widget-fallback img')]
     .filter(i => i.complete && i.naturalWidth > 0).length;
-  const nbval = (article.textContent.match(/NBVAL\\w*/g) || []);
+  const nbval = (article.textContent.match(/NBVAL[A-Z_]*/g) || []);
   const math = [...article.querySelectorAll('.math')];
   const untypeset = math.filter(m => !m.querySelector('mjx-container'))
     .map(m => m.textContent.trim().slice(0, 60));
@@ -92,8 +92,8 @@ async () => {
   for (let i = 0; i < 100 && !(window.MathJax && window.MathJax.startup
        && window.MathJax.startup.promise); i++) await new Promise(r => setTimeout(r, 100));
   if (!(window.MathJax && window.MathJax.startup)) return 'MathJax not loaded';
-  await window.MathJax.startup.promise;
-  return 'typeset';
+  const late = new Promise(r => setTimeout(() => r('MathJax still typesetting after 30 s'), 30000));
+  return await Promise.race([window.MathJax.startup.promise.then(() => 'typeset'), late]);
 }
 """
 

@@ -7,6 +7,7 @@ After a merge, a version bump or a new fork: ``python scripts/sync_sources.py``.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import re
@@ -119,6 +120,7 @@ def test_check_names_a_drifted_install_cell_and_a_student_solution(tmp_path, cap
     assert "book/students/12_exercises.ipynb: out of date" in out
     assert sync.main(["--root", str(root)]) == 0
     assert sync.main(["--check", "--root", str(root)]) == 0
+    assert not any(is_solution(c) for c in nbformat.read(student, as_version=4).cells)
 
 
 def test_a_new_fork_or_version_is_one_edit_and_one_sync(tmp_path):
@@ -175,6 +177,7 @@ def test_students_variant_builds_chapters_from_the_students_notebooks():
     files = re.findall(r"'file': '([^']+)'", str(toc))
     assert "book/students/12_exercises" in files and "book/12_exercises" not in files
     assert "book/09_training" in files  # a chapter without solutions stays
+    assert "students_links" in config["sphinx"]["local_extensions"]
     for path in config["sphinx"]["local_extensions"].values():
         assert Path(path).is_absolute() and Path(path).exists()
 
@@ -193,3 +196,68 @@ def test_students_notebooks_are_valid_and_marked_as_generated():
         nb = json.loads(path.read_text())
         nbformat.validate(nbformat.from_dict(nb))
         assert nb["metadata"]["adfl_teach"]["students_copy_of"] == f"book/{path.name}"
+
+
+PAGE = """<!DOCTYPE html><html><head><title>{title}</title>
+<script defer src="../_static/mathjax/tex-chtml.js"></script></head>
+<body><article>{body}</article></body></html>"""
+GOOD = (
+    '<p>Eq. (8): <span class="math notranslate nohighlight">\\(\\lambda_n = 10\\)</span>, '
+    "and <code>$ADFL_HOME</code> is no math.</p>"
+    '<img src="../_static/dot.png" alt="A red dot on white.">'
+)
+BAD = (
+    "<p>Raw $\\lambda_n$ in prose.</p>"
+    '<img src="../_static/dot.png" alt="../_static/dot.png"><img src="../_static/dot.png">'
+    "<pre># NBVAL_CHECK_OUTPUT</pre><script>console.error('boom')</script>"
+)
+
+
+def tiny_book(root: Path, pages: dict[str, str]) -> Path:
+    """A served folder like _build/html: pages under book/, MathJax of the book extension."""
+    from PIL import Image
+
+    mathjax = importlib.import_module("sphinx-mathjax-offline")
+    html = root / "html"
+    (html / "book").mkdir(parents=True)
+    (html / "_static").mkdir()
+    (html / "_static" / "mathjax").symlink_to(Path(mathjax.__file__).parent / "static" / "mathjax")
+    Image.new("RGB", (8, 8), "red").save(html / "_static" / "dot.png")
+    for name, body in pages.items():
+        (html / "book" / f"{name}.html").write_text(PAGE.format(title=name, body=body))
+    return html
+
+
+@pytest.fixture(scope="module")
+def check_book():
+    pytest.importorskip("playwright")
+    module = load_script("check_book")
+    if not Path(module.default_chromium()).exists() and not shutil.which(module.default_chromium()):
+        pytest.skip("no chromium")
+    return module
+
+
+def test_browser_check_passes_a_good_page_with_typeset_math(check_book, tmp_path, capsys):
+    html = tiny_book(tmp_path, {"good": GOOD})
+    assert check_book.main([str(html), "--settle", "0.2"]) == 0, capsys.readouterr().out
+    assert "ok   book/good.html: 1 images, 1 math" in capsys.readouterr().out
+
+
+def test_browser_check_fails_on_raw_math_missing_alt_markers_and_js_errors(
+    check_book, tmp_path, capsys
+):
+    html = tiny_book(tmp_path, {"bad": BAD})
+    assert check_book.main([str(html), "--settle", "0.2"]) == 1
+    out = capsys.readouterr().out
+    assert "raw TeX in the text: ['$\\\\lambda_n$']" in out
+    assert "2 images without alt text" in out
+    assert "checker markers visible to readers: ['NBVAL_CHECK_OUTPUT']" in out
+    assert "console.error: boom" in out
+
+
+def test_browser_check_fails_when_mathjax_does_not_load(check_book, tmp_path, capsys):
+    html = tiny_book(tmp_path, {"good": GOOD})
+    (html / "_static" / "mathjax").unlink()
+    assert check_book.main([str(html), "--settle", "0.2"]) == 1
+    out = capsys.readouterr().out
+    assert "1 math elements not typeset" in out and "tex-chtml.js" in out
