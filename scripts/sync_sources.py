@@ -144,6 +144,13 @@ def students_copy(nb, name: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def read_notebook(path: Path):
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # a JSON or schema error, said in one line with the file
+        raise SystemExit(f"{path}: not a readable notebook ({error})") from None
+
+
 def write_notebook(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
@@ -192,7 +199,7 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
     url, release = repository_url(root), version(root)
     files: dict[Path, str] = {}
     for path in sorted((root / "book").glob("*.ipynb")):
-        nb = sync_chapter(nbformat.read(path, as_version=4), url, release)
+        nb = sync_chapter(read_notebook(path), url, release)
         files[path.relative_to(root)] = write_notebook(nb)
         if has_solution(nb):
             files[STUDENTS / path.name] = students_copy(nb, path.name)
