@@ -14,6 +14,8 @@ export ADFL_HOME=${ADFL_HOME:-$PWD/_build/adfl_home}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 mkdir -p _build
 timings=()
+report_timings() { echo "=== timings"; printf '%s\n' "${timings[@]}"; }
+trap report_timings EXIT  # also when a step fails
 step() {
   local name=$1; shift
   echo "=== $name"
@@ -28,5 +30,3 @@ step "package (build)" bash -c "rm -rf _build/dist && $PY -m build -q --outdir _
 step "notebooks (nbval)" $PY -m pytest --nbval-lax book -q -p no:cacheprovider
 step "book build" bash scripts/build_book.sh
 step "browser check" $PY scripts/check_book.py _build/html
-echo "=== timings"
-printf '%s\n' "${timings[@]}"
