@@ -17,7 +17,7 @@ from adfl_teach.cv import RunMismatchError, cross_validate, fold_dir, run_fold
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
 from adfl_teach.probes import probe_run
-from adfl_teach.summary import format_summary, sign_test_p, summarize
+from adfl_teach.summary import format_summary, summarize
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 RESULT_FIELDS = {
@@ -141,9 +141,3 @@ def test_killed_run_resumes_to_the_same_result(tiny, tmp_path):
     )
     assert a["predictions"] == b["predictions"] and a["accuracy"] == b["accuracy"]
     assert [h["total"] for h in a["history"]] == [h["total"] for h in b["history"]]
-
-
-def test_sign_test():
-    assert sign_test_p(5, 5) == 1.0
-    assert sign_test_p(10, 0) == pytest.approx(2 / 2**10)
-    assert sign_test_p(0, 0) == 1.0

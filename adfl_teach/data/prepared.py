@@ -170,6 +170,14 @@ class PreparedDataset:
     def num_folds(self) -> int:
         return int(self.folds.max()) + 1
 
+    def content_hash(self) -> str:
+        """SHA-256 over ``manifest.csv``, ``dataset.json`` and every listed image file's bytes
+        (stand-in until the data helper's version lands)."""
+        digest = hashlib.sha256()
+        for rel in (MANIFEST, DATASET_JSON, *self.paths):
+            digest.update(rel.encode() + b"\0" + (self.root / rel).read_bytes())
+        return digest.hexdigest()
+
     def cache_path(self, canvas: tuple[int, int] = (128, 110)) -> Path:
         h, w = canvas
         return self.root / "cache" / f"images_{h}x{w}_{manifest_hash(self.root)}.npy"
