@@ -6,13 +6,12 @@ Each (seed, model, fold) is one *job*: train on every fold but k, test on fold k
 retrained; an unfinished one resumes from its last epoch checkpoint. So an interrupted run
 loses at most one epoch, and folds can be spread over machines (``--folds 3``) and merged by
 ``adfl-teach summarize``. ``jobs=N`` runs N jobs at once in worker processes, each with
-1/N of the CPU threads; the results are the same as one job at a time.
+1/N of the CPU threads (:func:`run_jobs`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -188,21 +187,17 @@ def plan_jobs(
     ]
 
 
-def available_cores() -> int:
-    """CPU cores this process may use (its affinity mask where the OS has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def run_jobs(
     data: PreparedDataset, jobs: list[Job], workers: int = 1, progress: bool = True
 ) -> list[dict]:
     """Run the jobs not yet finished, ``workers`` at a time; return every job's result.
 
     With ``workers > 1`` each job runs in a worker process (spawned, so no state is
-    inherited) with ``torch.set_num_threads(max(1, cores // workers))``; one progress bar
-    over the jobs shows the whole run. Finished jobs are read back first, in this process.
+    inherited) with ``max(1, T // workers)`` threads, where T = ``torch.get_num_threads()``
+    here (the cores, or ``$OMP_NUM_THREADS``); one progress bar over the jobs shows the
+    whole run. Finished jobs are read back first, in this process. A job's results do not
+    depend on ``workers``, only on its thread count (CPU kernels may round differently with
+    another number of threads).
     """
     if workers < 1:
         raise ValueError(f"--jobs must be >= 1, got {workers}")
@@ -221,7 +216,7 @@ def run_jobs(
     else:
         for canvas in {jobs[i].config.data.canvas for i in pending}:
             data.images(canvas, progress=progress)  # build the cache once, not per worker
-        threads = max(1, available_cores() // workers)
+        threads = max(1, torch.get_num_threads() // workers)
         with ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
