@@ -22,6 +22,8 @@ import torch
 
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset, load_prepared
+from adfl_teach.evaluation import evaluate
+from adfl_teach.model import MODEL_KINDS
 from adfl_teach.rundir import (
     CHECKPOINT,
     RESULT,
@@ -32,7 +34,7 @@ from adfl_teach.rundir import (
     read_result,
 )
 from adfl_teach.runtime import atomic_write_json, fault_point, progress_bar
-from adfl_teach.training import MODEL_KINDS, evaluate, train
+from adfl_teach.training import train
 
 __all__ = [
     "CHECKPOINT",

@@ -18,6 +18,7 @@ from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
 from adfl_teach.probes import probe_run
 from adfl_teach.summary import format_summary, summarize
+from adfl_teach.toydata import striped_imageset
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 RESULT_FIELDS = {
@@ -37,8 +38,6 @@ RESULT_FIELDS = {
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, request):
     """10 subjects x 30 striped images (class = stripe height), prepared format."""
-    from conftest import striped_imageset
-
     data = striped_imageset(300, seed=0, num_classes=len(CLASSES))
     data = ImageSet(data.images, data.labels, np.array([f"S{i % 10:03d}" for i in range(300)]))
     return write_prepared(tmp_path_factory.mktemp("tiny") / "prepared", data, CLASSES)
