@@ -19,6 +19,7 @@ from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
 from adfl_teach.rundir import RUN_JSON, RunMismatchError, fold_dir, open_run
 from adfl_teach.summary import summarize
+from adfl_teach.training import CheckpointMismatchError
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 
@@ -179,3 +180,11 @@ def test_train_refuses_a_fold_the_dataset_does_not_have(tmp_path, striped, capsy
             "--preset", "smoke", "--epochs", "1", "--quiet"]  # fmt: skip
     assert main(args) == 2
     assert "fold 12 outside 0..9" in capsys.readouterr().err
+
+
+def test_a_checkpoint_of_another_seed_is_refused(finished):
+    data, run = finished
+    fold_dir(run, "adfl", 0, seed=1).mkdir(parents=True)
+    shutil.copy(fold_dir(run, "adfl", 0) / "checkpoint.pt", fold_dir(run, "adfl", 0, seed=1))
+    with pytest.raises(CheckpointMismatchError, match=r"seed_1/adfl/fold_0/checkpoint\.pt"):
+        cross_validate(data, run, smoke(), ("adfl",), [0], seeds=[1], progress=False)
