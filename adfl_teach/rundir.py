@@ -33,6 +33,7 @@ RUN_JSON = "run.json"
 RESULT = "result.json"
 CHECKPOINT = "checkpoint.pt"
 RUN_FORMAT = "adfl-teach/run-2"
+IDENTITY_KEYS = ("code_version", "dataset", "variant", "config")
 JOB_KEYS = ("model", "fold", "seed")
 RESULT_KEYS = (*JOB_KEYS, "accuracy", "num_test_images", "confusion", "identity")
 _RESULT_PATH = re.compile(r"seed_(-?\d+)/([^/]+)/fold_(\d+)/result\.json$")
@@ -108,8 +109,10 @@ def read_run(run: str | Path) -> dict:
             f"{record.get('format') if isinstance(record, dict) else None!r}, expected "
             f"{RUN_FORMAT!r}); use another run directory"
         )
-    if not isinstance(record.get("identity"), dict):
-        raise ValueError(f"{path}: has no 'identity' object")
+    identity = record.get("identity")
+    missing = [k for k in IDENTITY_KEYS if not isinstance(identity, dict) or k not in identity]
+    if missing or not all(isinstance(identity[k], dict) for k in ("dataset", "config")):
+        raise ValueError(f"{path}: its 'identity' lacks {', '.join(missing) or 'its objects'}")
     return record
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 PROGRESS_VARIABLE = "ADFL_PROGRESS"
 FAULT_VARIABLE = "ADFL_FAULT"
@@ -52,8 +53,6 @@ def progress_bar(iterable=None, *, enabled: bool = True, **kwargs):
     Off when ``enabled`` is False or ``$ADFL_PROGRESS`` is ``0``: the book build sets it,
     since a static page cannot run a progress widget.
     """
-    from tqdm.auto import tqdm
-
     disable = not enabled or os.environ.get(PROGRESS_VARIABLE, "1") == "0"
     return tqdm(iterable, disable=disable, **kwargs)
 
@@ -86,22 +85,39 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path = Path(path)
+def _write_temporary(path: Path, write) -> str:
+    """A temporary file beside ``path`` filled by ``write(file)`` and flushed to disk, with
+    the permissions of an ordinary file; then the fault point named ``path.name``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, _default_mode())
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
-        fault_point(path.name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fault_point(path.name)
+    return tmp
+
+
+def _atomic_write(path: str | Path, write) -> None:
+    """Write through a temporary file and a rename: readers (and a crash) see the old file
+    or the new one, never half of one."""
+    path = Path(path)
+    tmp = _write_temporary(path, write)
+    try:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    _atomic_write(path, lambda f: f.write(data))
 
 
 def _json_bytes(obj) -> bytes:
@@ -120,24 +136,17 @@ def create_json_exclusively(path: str | Path, obj) -> bool:
     wins). Where hard links are not supported, an exclusive create (``O_EXCL``) is used.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    data = _json_bytes(obj)
+    tmp = _write_temporary(path, lambda f: f.write(data))
     try:
-        os.chmod(tmp, _default_mode())
-        with os.fdopen(fd, "wb") as f:
-            f.write(_json_bytes(obj))
-            f.flush()
-            os.fsync(f.fileno())
-        fault_point(path.name)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        except OSError:  # no hard links here (some network or FUSE file systems)
-            return _create_with_o_excl(path, _json_bytes(obj))
-        return True
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here (some network or FUSE file systems)
+        return _create_with_o_excl(path, data)
     finally:
         Path(tmp).unlink(missing_ok=True)
+    return True
 
 
 def _create_with_o_excl(path: Path, data: bytes) -> bool:
@@ -168,19 +177,8 @@ def read_json(path: str | Path):
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
     """``torch.save`` through a temporary file and a rename (an interrupted save leaves the
-    previous checkpoint intact)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, _default_mode())
-        torch.save(state, tmp)
-        fault_point(path.name)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    previous checkpoint intact); then the fault point ``epoch-end``."""
+    _atomic_write(path, lambda f: torch.save(state, f))
     fault_point("epoch-end")
 
 

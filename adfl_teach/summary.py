@@ -133,13 +133,13 @@ def summarize(run: str | Path, write: bool = True, figures: bool = True) -> dict
         "variant": identity["variant"],
         "beyond_paper": _beyond_paper(identity["variant"]),
         "preset": identity["config"].get("preset"),
-        "protocol": identity["dataset"]["protocol"],
+        "protocol": identity["dataset"].get("protocol"),
         "source": info.get("source"),
         "synthetic": info.get("synthetic", False),
         "code_version": identity["code_version"],
         "seeds": sorted(results),
         "models": {kind: model_summary(by_seed) for kind, by_seed in by_model.items()},
-        "paper_table_2": paper_rows(identity["dataset"]["protocol"]),
+        "paper_table_2": paper_rows(identity["dataset"].get("protocol")),
     }
     if "adfl" in by_model and "baseline" in by_model:
         summary["paired"] = paired_comparison(by_model["adfl"], by_model["baseline"])

@@ -17,7 +17,7 @@ from adfl_teach.config import get_preset
 from adfl_teach.cv import cross_validate
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
-from adfl_teach.rundir import RUN_JSON, RunMismatchError, fold_dir, open_run
+from adfl_teach.rundir import RUN_FORMAT, RUN_JSON, RunMismatchError, fold_dir, open_run
 from adfl_teach.summary import summarize
 from adfl_teach.training import CheckpointMismatchError
 
@@ -97,6 +97,12 @@ def test_a_run_without_or_with_a_corrupt_run_json_is_refused(finished):
     _, run = finished
     (run / RUN_JSON).write_text("[1, 2")
     with pytest.raises(ValueError, match=re.escape(f"{run / RUN_JSON}: not valid JSON")):
+        summarize(run, figures=False)
+    (run / RUN_JSON).write_text(json.dumps({"format": RUN_FORMAT, "identity": {}}))
+    with pytest.raises(ValueError, match=re.escape(f"{run / RUN_JSON}: its 'identity' lacks")):
+        summarize(run, figures=False)
+    (run / RUN_JSON).write_text(json.dumps({"variant": "paper"}))  # an older run's run.json
+    with pytest.raises(RunMismatchError, match="not a run of this version"):
         summarize(run, figures=False)
     (run / RUN_JSON).unlink()
     with pytest.raises(FileNotFoundError, match="run.json"):
