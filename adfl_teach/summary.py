@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from adfl_teach.ablations import get_variant
+from adfl_teach.data import protocols
 from adfl_teach.plotting import plot_confusion
 from adfl_teach.rundir import collect_results, read_run
 from adfl_teach.runtime import atomic_write_json
@@ -34,8 +35,8 @@ TABLE_2 = {
     "Baseline": (94.19, 62.68, 83.96),
     "ADFL": (98.17, 77.51, 87.50),
 }
-TABLE_2_COLUMNS = {"ckplus": 0, "mmi": 1, "oulu": 2}
-DATABASE_NAMES = {"ckplus": "CK+", "mmi": "MMI", "oulu": "Oulu-CASIA"}
+TABLE_2_COLUMNS = protocols.TABLE_2_COLUMNS  # from the protocol classes
+DATABASE_NAMES = protocols.DATABASE_NAMES
 
 
 def pooled_accuracy(results: dict[int, dict]) -> float:
