@@ -65,13 +65,13 @@ VARIANTS: dict[str, Variant] = {
         Variant(
             "residual-trains-branches",
             "l_r also updates B_e, B_n and the shared layers (not only B_r's FC, sec. 2.4)",
-            _loss(residual_trains_branches=True),
+            _model(residual_trains_branches=True),
             "Is stopping l_r's gradient at the residue a good idea?",
         ),
         Variant(
             "no-neutral-masking",
             "neutral is an ordinary class of the splitter and the classifier; no sample masked",
-            _loss(mask_neutral=False),
+            _model(neutral_is_class=True),
             "Does masking neutral samples (eqs. 2, 4, 7) matter?",
         ),
     )
@@ -96,7 +96,14 @@ def get_variant(name: str) -> Variant:
             match = None
         if match:
             desc = ", ".join(f"{'m' if k == 'margin' else 's'} = {v:g}" for k, v in changes.items())
-            return Variant(name, f"AMS with {desc}", _loss(**changes), "How sensitive is AMS?")
+            loss = {k: v for k, v in changes.items() if k == "margin"}  # m: LossConfig
+            model = {k: v for k, v in changes.items() if k == "scale"}  # s: ModelConfig
+            return Variant(
+                name,
+                f"AMS with {desc}",
+                lambda cfg: cfg.replace(loss=loss, model=model),
+                "How sensitive is AMS?",
+            )
     known = ", ".join([*VARIANTS, "ams-m<m>", "ams-s<s>", "ams-m<m>-s<s>"])
     raise ValueError(f"unknown ablation variant {name!r}; choose from {known}")
 

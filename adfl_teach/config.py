@@ -41,6 +41,12 @@ class ModelConfig:
     residue: str = "features"
     # "ams" = Additive Margin Softmax classifier (eq. 6); "softmax" = plain linear + softmax.
     classifier: str = "ams"
+    scale: float = 30.0  # s in eq. (6), sec. 3.1; the classifier's logits are s * cosines
+    # Eqs. (2), (4), (7) give neutral samples zero loss and the splitter and the classifier
+    # N-1 outputs (False, the paper). True = neutral is an ordinary class of both heads.
+    neutral_is_class: bool = False
+    # Sec. 2.4: l_r updates only B_r's FC and the classifier. True = also the branches.
+    residual_trains_branches: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,16 +54,11 @@ class LossConfig:
     """Objective (eq. 8) and AMS (eq. 6) hyper-parameters (sec. 3.1)."""
 
     margin: float = 0.35  # m in eq. (6), sec. 3.1
-    scale: float = 30.0  # s in eq. (6), sec. 3.1
     lambda_d: float = 1.0  # eq. (8), sec. 3.1
     lambda_n: float = 10.0  # eq. (8), sec. 3.1 (weights l_a + l_n)
     lambda_r: float = 1.0  # eq. (8), sec. 3.1
     # l_n (eq. 4) on; the ``no-entropy`` ablation switches it off while keeping l_a.
     use_entropy: bool = True
-    # Eqs. (2), (4), (7): neutral samples give zero loss. False = neutral becomes a class.
-    mask_neutral: bool = True
-    # Sec. 2.4: l_r updates only B_r's FC and the classifier. True = also the branches.
-    residual_trains_branches: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,19 +118,26 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict) -> Config:
-        parts = {
-            "model": ModelConfig,
-            "loss": LossConfig,
-            "optim": OptimConfig,
-            "data": DataConfig,
-        }
+        """The inverse of :meth:`to_dict`; an unknown key is a :class:`ConfigError` naming it."""
+        _check_keys(cls, data, "")
         kwargs = {}
         for key, value in data.items():
-            if key in parts:
-                sub = parts[key]
-                value = sub(**{k: _as_tuple(v) for k, v in value.items()})
+            part = _PARTS.get(key)
+            if part is not None:
+                _check_keys(part, value, f"{key}.")
+                value = part(**{k: _as_tuple(v) for k, v in value.items()})
             kwargs[key] = value
         return cls(**kwargs)
+
+
+_PARTS = {"model": ModelConfig, "loss": LossConfig, "optim": OptimConfig, "data": DataConfig}
+
+
+def _check_keys(cls, data: dict, prefix: str) -> None:
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            _fail(f"{prefix}{key}", f"is not a setting; known: {', '.join(sorted(known))}")
 
 
 def _as_tuple(value):
@@ -161,8 +169,8 @@ def validate(cfg: Config) -> None:
         _fail("model.classifier", f"must be 'ams' or 'softmax', got {m.classifier!r}")
     if not 0 <= lo.margin < 1:
         _fail("loss.margin", f"must satisfy 0 <= m < 1 (cosines lie in [-1, 1]), got {lo.margin}")
-    if lo.scale <= 0:
-        _fail("loss.scale", f"must be positive, got {lo.scale}")
+    if m.scale <= 0:
+        _fail("model.scale", f"must be positive, got {m.scale}")
     for name in ("lambda_d", "lambda_n", "lambda_r"):
         if getattr(lo, name) < 0:
             _fail(f"loss.{name}", f"must be >= 0, got {getattr(lo, name)}")

@@ -21,8 +21,10 @@ from pathlib import Path
 
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset, load_prepared
+from adfl_teach.evaluation import evaluate
+from adfl_teach.model import MODEL_KINDS
 from adfl_teach.runtime import atomic_write_json, progress_bar
-from adfl_teach.training import MODEL_KINDS, evaluate, train
+from adfl_teach.training import train
 
 RESULT = "result.json"
 CHECKPOINT = "checkpoint.pt"

@@ -3,11 +3,14 @@
 Notation: ``labels`` are class indices over all N classes, neutral included (CK+: N = 8,
 neutral = index 0). The splitter and the classifier only know the N-1 expressions, so their
 targets are :func:`expression_targets`. "Masked" means the paper's case ``i = c -> 0``:
-neutral samples contribute nothing, and the mean runs over the non-neutral samples only.
-A batch without a non-neutral sample gives exactly 0 (with a graph, so ``backward`` works).
+neutral samples contribute nothing, and the mean runs over the samples of the ``mask``
+(:func:`head_targets` gives targets and mask). A batch whose mask is empty gives exactly 0
+(with a graph, so ``backward`` works).
 
-Where each term's gradient goes is decided in :mod:`adfl_teach.model`'s forward pass; the
-functions here only compute values.
+The equations take only what they contain. The ablation switches (neutral as a class, the
+plain softmax classifier, no entropy term) act in :func:`adfl_objective`, where the objective
+is assembled. Where each term's gradient goes is decided in :mod:`adfl_teach.model`'s forward
+pass; the functions here only compute values.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import torch.nn.functional as F
 
 from adfl_teach.config import LossConfig
 from adfl_teach.model import ModelOutput
+
+TERMS = ("l_d", "l_a", "l_n", "l_r")
 
 
 def non_neutral_mask(labels: torch.Tensor, neutral_index: int) -> torch.Tensor:
@@ -36,32 +41,40 @@ def expression_targets(labels: torch.Tensor, neutral_index: int) -> torch.Tensor
     return torch.where(labels == neutral_index, torch.full_like(labels, -1), targets)
 
 
+def head_targets(
+    labels: torch.Tensor, neutral_index: int, neutral_is_class: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Targets of the splitter and the classifier, and the mask of samples that count.
+
+    The paper: targets over the N-1 expressions, neutral samples masked (eqs. 2, 4, 7).
+    ``neutral_is_class`` (the ``no-neutral-masking`` ablation): the labels themselves, no mask.
+    """
+    if neutral_is_class:
+        return labels, torch.ones_like(labels, dtype=torch.bool)
+    mask = non_neutral_mask(labels, neutral_index)
+    return expression_targets(labels, neutral_index).clamp(min=0), mask
+
+
 def masked_mean(per_sample: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of ``per_sample`` over ``mask``; 0 (not NaN) when the mask is empty."""
     mask = mask.to(per_sample.dtype)
     return (per_sample * mask).sum() / mask.sum().clamp(min=1.0)
 
 
-def _head_targets(labels, neutral_index, heads_include_neutral):
-    if heads_include_neutral:
-        return labels, torch.ones_like(labels, dtype=torch.bool)
-    mask = non_neutral_mask(labels, neutral_index)
-    return expression_targets(labels, neutral_index).clamp(min=0), mask
-
-
-def l_d(
-    splitter_logits: torch.Tensor,
-    labels: torch.Tensor,
-    neutral_index: int = 0,
-    mask_neutral: bool = True,
+def masked_cross_entropy(
+    logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor
 ) -> torch.Tensor:
+    """``-log softmax(logits)[target]`` averaged over the samples of ``mask``."""
+    return masked_mean(F.cross_entropy(logits, targets, reduction="none"), mask)
+
+
+def l_d(splitter_logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Eq. (2): the splitter's cross-entropy ``-log y_e^i``, 0 for neutral samples.
 
     splitter_logits: ``(B, N-1)`` = ``W_e f_e + b_e``; ``y_e`` is their softmax.
-    With ``mask_neutral=False`` the splitter has N outputs and neutral is a class.
+    targets, mask: from :func:`head_targets`.
     """
-    targets, mask = _head_targets(labels, neutral_index, not mask_neutral)
-    return masked_mean(F.cross_entropy(splitter_logits, targets, reduction="none"), mask)
+    return masked_cross_entropy(splitter_logits, targets, mask)
 
 
 def l_a(dispeller_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -70,27 +83,16 @@ def l_a(dispeller_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(dispeller_logits, labels)
 
 
-def l_n(
-    fooled_dispeller_logits: torch.Tensor,
-    labels: torch.Tensor,
-    neutral_index: int = 0,
-    mask_neutral: bool = True,
-) -> torch.Tensor:
+def l_n(fooled_dispeller_logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Eq. (4): ``-(1/N) sum_i log y_p^i``, the cross-entropy of the dispeller's prediction
-    against the uniform distribution 1/N; 0 for neutral samples.
+    against the uniform distribution 1/N; 0 for neutral samples (``mask`` False).
 
     It equals ``log N + KL(uniform || y_p)``: exactly ``log N`` when the dispeller is fooled
     (uniform output), larger otherwise. Minimising it maximises the prediction's entropy.
     Computed with ``log_softmax`` (``log(softmax)`` underflows to -inf and gives NaN).
     """
     log_probs = F.log_softmax(fooled_dispeller_logits, dim=1)
-    per_sample = -log_probs.mean(dim=1)
-    mask = (
-        non_neutral_mask(labels, neutral_index)
-        if mask_neutral
-        else torch.ones_like(labels, dtype=torch.bool)
-    )
-    return masked_mean(per_sample, mask)
+    return masked_mean(-log_probs.mean(dim=1), mask)
 
 
 def ams_logits(
@@ -99,7 +101,7 @@ def ams_logits(
     """Eq. (6), the Additive Margin Softmax logits: ``s * (cos_j - m [j = y])``.
 
     cosines: ``(B, C)`` between L2-normalised features and L2-normalised class weights
-    (:class:`adfl_teach.model.AMSClassifier`); targets: ``(B,)`` in 0..C-1. The margin is
+    (:class:`adfl_teach.layers.AMSClassifier`); targets: ``(B,)`` in 0..C-1. The margin is
     subtracted from the target class only. Their softmax is eq. (6)'s ``y_r``.
     """
     onehot = F.one_hot(targets, cosines.shape[1]).to(cosines.dtype)
@@ -107,22 +109,17 @@ def ams_logits(
 
 
 def l_r(
-    classifier_output: torch.Tensor,
-    labels: torch.Tensor,
-    neutral_index: int = 0,
+    cosines: torch.Tensor,
+    targets: torch.Tensor,
+    mask: torch.Tensor,
     margin: float = 0.35,
     scale: float = 30.0,
-    use_ams: bool = True,
-    mask_neutral: bool = True,
 ) -> torch.Tensor:
     """Eq. (7): ``-log y_r^i`` with ``y_r`` from eq. (6); 0 for neutral samples.
 
-    classifier_output: the cosines ``(B, N-1)`` when ``use_ams``; plain logits otherwise (the
-    ``plain-softmax`` ablation).
+    cosines: ``(B, N-1)`` from the AMS classifier; targets, mask: from :func:`head_targets`.
     """
-    targets, mask = _head_targets(labels, neutral_index, not mask_neutral)
-    logits = ams_logits(classifier_output, targets, margin, scale) if use_ams else classifier_output
-    return masked_mean(F.cross_entropy(logits, targets, reduction="none"), mask)
+    return masked_cross_entropy(ams_logits(cosines, targets, margin, scale), targets, mask)
 
 
 def total_loss(
@@ -138,17 +135,29 @@ def total_loss(
     return lambda_d * loss_d + lambda_n * (loss_a + loss_n) + lambda_r * loss_r
 
 
-def _classifier_term(outputs: ModelOutput, labels: torch.Tensor, cfg: LossConfig) -> torch.Tensor:
-    use_ams = outputs.classifier_cosines is not None
-    return l_r(
-        outputs.classifier_cosines if use_ams else outputs.classifier_logits,
-        labels,
-        outputs.neutral_index,
-        cfg.margin,
-        cfg.scale,
-        use_ams=use_ams,
-        mask_neutral=not outputs.heads_include_neutral,
-    )
+def active_terms(config: LossConfig, baseline: bool = False) -> tuple[str, ...]:
+    """The terms that enter the objective with a non-zero weight under ``config``.
+
+    The baseline's objective is l_r alone (sec. 3.1). For ADFL, a term drops out when its
+    weight in eq. (8) is 0, and l_n also under ``use_entropy=False`` (``no-entropy``).
+    """
+    if baseline:
+        return ("l_r",)
+    weights = {
+        "l_d": config.lambda_d,
+        "l_a": config.lambda_n,
+        "l_n": config.lambda_n if config.use_entropy else 0.0,
+        "l_r": config.lambda_r,
+    }
+    return tuple(term for term in TERMS if weights[term] > 0)
+
+
+def classifier_loss(outputs: ModelOutput, targets, mask, config: LossConfig) -> torch.Tensor:
+    """l_r of eq. (7) on the AMS cosines, or, for the ``plain-softmax`` ablation (no cosines),
+    the plain cross-entropy of the classifier's logits."""
+    if outputs.classifier_cosines is None:
+        return masked_cross_entropy(outputs.classifier_logits, targets, mask)
+    return l_r(outputs.classifier_cosines, targets, mask, config.margin, outputs.scale)
 
 
 def adfl_objective(
@@ -157,15 +166,16 @@ def adfl_objective(
     """All four terms and the total (eq. 8) for an :class:`~adfl_teach.model.ADFL` output.
 
     Returns ``{"l_d", "l_a", "l_n", "l_r", "total"}``; ``config`` defaults to the paper's
-    values (m = 0.35, s = 30, lambda_d = 1, lambda_n = 10, lambda_r = 1).
+    values (m = 0.35, lambda_d = 1, lambda_n = 10, lambda_r = 1; s = 30 comes with the
+    model's output). The ablation switches act here.
     """
     cfg = config or LossConfig()
-    mask_neutral = not outputs.heads_include_neutral
+    targets, mask = head_targets(labels, outputs.neutral_index, outputs.neutral_is_class)
     terms = {
-        "l_d": l_d(outputs.splitter_logits, labels, outputs.neutral_index, mask_neutral),
+        "l_d": l_d(outputs.splitter_logits, targets, mask),
         "l_a": l_a(outputs.dispeller_logits, labels),
-        "l_n": l_n(outputs.fooled_dispeller_logits, labels, outputs.neutral_index, mask_neutral),
-        "l_r": _classifier_term(outputs, labels, cfg),
+        "l_n": l_n(outputs.fooled_dispeller_logits, mask),
+        "l_r": classifier_loss(outputs, targets, mask, cfg),
     }
     # ``no-entropy`` ablation: l_n is still measured (a diagnostic) but left out of eq. (8).
     entropy_term = terms["l_n"] if cfg.use_entropy else torch.zeros_like(terms["l_n"])
@@ -186,8 +196,8 @@ def baseline_objective(
 ) -> dict[str, torch.Tensor]:
     """The baseline's objective (sec. 3.1): the AMS loss alone, on non-neutral samples.
     Returns ``{"l_r", "total"}``."""
-    cfg = config or LossConfig()
-    loss = _classifier_term(outputs, labels, cfg)
+    targets, mask = head_targets(labels, outputs.neutral_index, outputs.neutral_is_class)
+    loss = classifier_loss(outputs, targets, mask, config or LossConfig())
     return {"l_r": loss, "total": loss}
 
 

@@ -7,138 +7,64 @@ Read this file beside Fig. 2 of the paper::
                               └─ residue(f_e, f_n) ─ FC-256 ─ f_r ─ AMS classifier
                                                                    (ADFL-r, eq. 5-7)
 
-Where the gradients of each loss may flow is the heart of the method (NOTES.md table). The
-forward pass builds exactly those paths, so that *one* backward of the total loss (eq. 8)
-with *one* optimizer trains every part as the paper says:
+Where the gradients of each loss may flow is the heart of the method (:data:`ROUTING`, the
+NOTES.md table). The forward pass builds exactly those paths, so that *one* backward of the
+total loss (eq. 8) with *one* optimizer trains every part as the paper says:
 
 * ``splitter_logits``  = splitter(f_e): l_d reaches the splitter, B_e and the shared layers.
 * ``dispeller_logits`` = dispeller(f_n.detach()): l_a trains the dispeller only.
 * ``fooled_dispeller_logits`` = the dispeller's *frozen* weights applied to the live f_n:
   l_n reaches B_n and the shared layers, never the dispeller.
-* ``f_r`` = FC(f_e.detach() - f_n.detach()): l_r trains B_r's FC and the classifier only
-  (sec. 2.4; ``residual_trains_branches=True`` lifts the detach, an ablation).
+* ``f_r`` = FC(residue(f_e.detach(), f_n.detach())): l_r trains B_r's FC and the classifier
+  only (sec. 2.4; ``ModelConfig.residual_trains_branches`` lifts the detach, an ablation).
+
+The building blocks (conv stages, branches, classifier heads) are in :mod:`adfl_teach.layers`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from adfl_teach.config import ModelConfig
+from adfl_teach.config import Config, ModelConfig
+from adfl_teach.layers import Branch, SharedLayers, make_classifier, normalize_pixels
 
-# SphereFace-20 feeds (x - 127.5) / 128 (NOTES: SphereFace-20 facts).
-PIXEL_MEAN = 127.5
-PIXEL_SCALE = 128.0
+# The seven parts of Fig. 2, by their attribute names on :class:`ADFL`.
+PARTS = (
+    "shared",
+    "expression_branch",
+    "neutral_branch",
+    "splitter",
+    "dispeller",
+    "residual_fc",
+    "classifier",
+)
 
-
-def normalize_pixels(images: torch.Tensor) -> torch.Tensor:
-    """uint8 or float pixels in [0, 255] -> SphereFace input scale ``(x - 127.5) / 128``."""
-    return (images.float() - PIXEL_MEAN) / PIXEL_SCALE
-
-
-class ConvBNPReLU(nn.Sequential):
-    """3x3 convolution, BatchNorm, PReLU: "each convolutional layer is followed by a batch
-    normalization layer and a PReLU layer" (sec. 2.1)."""
-
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
-        super().__init__(
-            nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels),
-            nn.PReLU(out_channels),
-        )
-
-
-class ResidualUnit(nn.Module):
-    """``[3x3, c; 3x3, c]`` with an identity shortcut (the double-column brackets of Table 1)."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.body = nn.Sequential(ConvBNPReLU(channels, channels), ConvBNPReLU(channels, channels))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
+# The paper's routing (sec. 2.2-2.4, NOTES.md table): loss -> the parts its gradient updates.
+# Every other part receives exactly zero gradient from that loss.
+ROUTING = {
+    "l_d": frozenset({"splitter", "expression_branch", "shared"}),  # eq. (2)
+    "l_a": frozenset({"dispeller"}),  # text below eq. (3)
+    "l_n": frozenset({"neutral_branch", "shared"}),  # eq. (4)
+    "l_r": frozenset({"residual_fc", "classifier"}),  # eq. (7), sec. 2.4
+}
+# What ``residual_trains_branches`` (an ablation) adds to l_r's row.
+BRANCH_PARTS = frozenset({"expression_branch", "neutral_branch", "shared"})
+# The baseline (sec. 3.1) has one loss, the AMS loss, and it reaches all three of its parts.
+BASELINE_ROUTING = {"l_r": frozenset({"shared", "expression_branch", "classifier"})}
 
 
-def stage(in_channels: int, out_channels: int, units: int) -> nn.Sequential:
-    """``[3x3, c] x 1, S-2`` then ``units`` residual units: one block of Table 1."""
-    return nn.Sequential(
-        ConvBNPReLU(in_channels, out_channels, stride=2),
-        *[ResidualUnit(out_channels) for _ in range(units)],
-    )
+def residue(expressive: torch.Tensor, neutral: torch.Tensor) -> torch.Tensor:
+    """Eq. (5): the residue ``f_e - f_n``, ``(B, D)`` each -> ``(B, D)``.
 
-
-def _halve(size: int, times: int) -> int:
-    for _ in range(times):
-        size = (size + 1) // 2  # 3x3 conv, stride 2, padding 1
-    return size
-
-
-class SharedLayers(nn.Sequential):
-    """S_θ: Conv1, Conv2, Conv3 (Table 1). ``(B, 3, 112, 96)`` -> ``(B, widths[2], 14, 12)``."""
-
-    def __init__(self, cfg: ModelConfig):
-        w, u = cfg.widths, cfg.units
-        super().__init__()
-        self.add_module("conv1", stage(3, w[0], u[0]))
-        self.add_module("conv2", stage(w[0], w[1], u[1]))
-        self.add_module("conv3", stage(w[1], w[2], u[2]))
-
-
-class Branch(nn.Module):
-    """B_θe or B_θn (Table 1): ``[3x3, 256] x 1, S-2``, one residual unit, FC-256.
-
-    ``forward`` returns ``(feature_maps (B, widths[3], h, w), features (B, feature_dim))``;
-    the maps are kept because sec. 2.1 computes the residue on them (``residue="maps"``).
+    With ``ModelConfig.residue="maps"`` the same subtraction runs on the flattened feature
+    maps in front of the FC (sec. 2.1's "channel-wise difference of the feature maps").
     """
-
-    def __init__(self, cfg: ModelConfig, input_size: tuple[int, int]):
-        super().__init__()
-        self.conv = stage(cfg.widths[2], cfg.widths[3], cfg.units[3])
-        h, w = (_halve(s, 4) for s in input_size)
-        self.map_size = (h, w)
-        self.fc = nn.Linear(cfg.widths[3] * h * w, cfg.feature_dim)
-
-    def forward(self, shared: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        maps = self.conv(shared)
-        return maps, self.fc(maps.flatten(1))
-
-
-class AMSClassifier(nn.Module):
-    """The AMS classifier of eq. (6): bias-free weights W_j; returns the cosines
-    ``cos_j = <f / |f|, W_j / |W_j|>`` of shape ``(B, classes)``. The margin needs the label,
-    so it is added in :func:`adfl_teach.losses.ams_logits`."""
-
-    uses_cosines = True
-
-    def __init__(self, in_features: int, classes: int):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(classes, in_features))
-        nn.init.xavier_uniform_(self.weight)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return cosine_similarity_matrix(features, self.weight)
-
-
-class SoftmaxClassifier(nn.Linear):
-    """Plain ``W f + b`` with softmax cross-entropy: the ``plain-softmax`` ablation."""
-
-    uses_cosines = False
-
-
-def cosine_similarity_matrix(
-    features: torch.Tensor, weight: torch.Tensor, eps: float = 1e-8
-) -> torch.Tensor:
-    """``(B, D)`` features and ``(C, D)`` weights, both L2-normalised -> ``(B, C)`` cosines."""
-    return F.linear(F.normalize(features, dim=1, eps=eps), F.normalize(weight, dim=1, eps=eps))
-
-
-def make_classifier(cfg: ModelConfig, classes: int) -> nn.Module:
-    if cfg.classifier == "ams":
-        return AMSClassifier(cfg.feature_dim, classes)
-    return SoftmaxClassifier(cfg.feature_dim, classes)
+    return expressive - neutral
 
 
 @dataclass
@@ -150,6 +76,7 @@ class ModelOutput:
     splitter_logits ``(B, N-1)``, dispeller_logits and fooled_dispeller_logits ``(B, N)``,
     classifier_logits ``(B, N-1)`` (``scale * cosines`` for AMS, no margin: use it to
     predict), classifier_cosines ``(B, N-1)`` (AMS only; the loss adds the margin).
+    The heads have N outputs instead of N-1 when ``neutral_is_class``.
     """
 
     f_e: torch.Tensor
@@ -161,10 +88,11 @@ class ModelOutput:
     splitter_logits: torch.Tensor | None = None
     dispeller_logits: torch.Tensor | None = None
     fooled_dispeller_logits: torch.Tensor | None = None
-    # Which class indices the heads use; set by the model (see ``expression_targets``).
+    # Class bookkeeping, set by the model (see ``losses.head_targets``).
     neutral_index: int = 0
     num_classes: int = 0
-    heads_include_neutral: bool = False
+    neutral_is_class: bool = False
+    scale: float = 30.0  # s of eq. (6)
 
     def available(self) -> set[str]:
         """Names of the tensor fields this output carries."""
@@ -172,7 +100,9 @@ class ModelOutput:
 
 
 class _ExpressionModel(nn.Module):
-    """Shared bookkeeping: class counts, input scaling, the ``scale`` used for logits."""
+    """Shared bookkeeping: class counts, input scaling, the AMS ``scale`` used for logits."""
+
+    routing: dict[str, frozenset[str]] = {}
 
     def __init__(
         self,
@@ -180,8 +110,6 @@ class _ExpressionModel(nn.Module):
         neutral_index: int,
         config: ModelConfig | None,
         input_size: tuple[int, int],
-        neutral_as_class: bool,
-        scale: float,
     ):
         super().__init__()
         if num_classes < 3:
@@ -193,12 +121,12 @@ class _ExpressionModel(nn.Module):
         self.config = config or ModelConfig()
         self.num_classes = num_classes
         self.neutral_index = neutral_index
-        self.neutral_as_class = neutral_as_class
+        self.neutral_is_class = self.config.neutral_is_class
         self.input_size = tuple(input_size)
-        self.scale = scale
+        self.scale = self.config.scale
         # The splitter and the classifier see only the N-1 expressions (NOTES: Classes),
         # unless the no-neutral-masking ablation makes neutral a class of theirs too.
-        self.head_classes = num_classes if neutral_as_class else num_classes - 1
+        self.head_classes = num_classes if self.neutral_is_class else num_classes - 1
 
     def _prepare(self, images: torch.Tensor) -> torch.Tensor:
         if images.ndim != 4 or images.shape[1] != 3:
@@ -215,7 +143,8 @@ class _ExpressionModel(nn.Module):
         return ModelOutput(
             neutral_index=self.neutral_index,
             num_classes=self.num_classes,
-            heads_include_neutral=self.neutral_as_class,
+            neutral_is_class=self.neutral_is_class,
+            scale=self.scale,
             **kw,
         )
 
@@ -234,13 +163,9 @@ class ADFL(_ExpressionModel):
         neutral_index: int = 0,
         config: ModelConfig | None = None,
         input_size: tuple[int, int] = (112, 96),
-        residual_trains_branches: bool = False,
-        neutral_as_class: bool = False,
-        scale: float = 30.0,
     ):
-        super().__init__(num_classes, neutral_index, config, input_size, neutral_as_class, scale)
+        super().__init__(num_classes, neutral_index, config, input_size)
         cfg = self.config
-        self.residual_trains_branches = residual_trains_branches
         self.shared = SharedLayers(cfg)
         self.expression_branch = Branch(cfg, input_size)  # B_θe, eq. (1)
         self.neutral_branch = Branch(cfg, input_size)  # B_θn
@@ -254,6 +179,13 @@ class ADFL(_ExpressionModel):
         self.residual_fc = nn.Linear(residue_dim, cfg.feature_dim)  # FC-256 of B_θr
         self.classifier = make_classifier(cfg, self.head_classes)
 
+    @property
+    def routing(self) -> dict[str, frozenset[str]]:
+        """:data:`ROUTING` under this model's configuration."""
+        if not self.config.residual_trains_branches:
+            return dict(ROUTING)
+        return {**ROUTING, "l_r": ROUTING["l_r"] | BRANCH_PARTS}
+
     def forward(self, images: torch.Tensor) -> ModelOutput:
         shared = self.shared(self._prepare(images))
         maps_e, f_e = self.expression_branch(shared)
@@ -264,20 +196,20 @@ class ADFL(_ExpressionModel):
         # l_n: B_n and the shared layers learn to fool a *fixed* dispeller (eq. 4).
         fooled = F.linear(f_n, self.dispeller.weight.detach(), self.dispeller.bias.detach())
 
-        # B_θr: residue calculation then FC-256 (eq. 5, sec. 2.4).
+        # B_θr: residue calculation (eq. 5) then FC-256; l_r stops at the residue (sec. 2.4).
         if self.config.residue == "features":
-            a, b = f_e, f_n
+            expressive, neutral = f_e, f_n
         else:
-            a, b = maps_e.flatten(1), maps_n.flatten(1)
-        if not self.residual_trains_branches:
-            a, b = a.detach(), b.detach()
-        residue = a - b
-        f_r = self.residual_fc(residue)
+            expressive, neutral = maps_e.flatten(1), maps_n.flatten(1)
+        if not self.config.residual_trains_branches:
+            expressive, neutral = expressive.detach(), neutral.detach()
+        difference = residue(expressive, neutral)
+        f_r = self.residual_fc(difference)
         logits, cosines = self._classify(f_r)
         return self._output(
             f_e=f_e,
             f_n=f_n,
-            residue=residue,
+            residue=difference,
             f_r=f_r,
             splitter_logits=self.splitter(f_e),
             dispeller_logits=dispeller_logits,
@@ -291,16 +223,16 @@ class Baseline(_ExpressionModel):
     """Sec. 3.1's baseline: shared layers + B_θe + the AMS classifier (no splitter, no B_n,
     no B_r), trained with the AMS loss alone."""
 
+    routing = BASELINE_ROUTING
+
     def __init__(
         self,
         num_classes: int = 8,
         neutral_index: int = 0,
         config: ModelConfig | None = None,
         input_size: tuple[int, int] = (112, 96),
-        neutral_as_class: bool = False,
-        scale: float = 30.0,
     ):
-        super().__init__(num_classes, neutral_index, config, input_size, neutral_as_class, scale)
+        super().__init__(num_classes, neutral_index, config, input_size)
         self.shared = SharedLayers(self.config)
         self.expression_branch = Branch(self.config, input_size)
         self.classifier = make_classifier(self.config, self.head_classes)
@@ -311,24 +243,31 @@ class Baseline(_ExpressionModel):
         return self._output(f_e=f_e, classifier_logits=logits, classifier_cosines=cosines)
 
 
+_MODELS = {"adfl": ADFL, "baseline": Baseline}
+MODEL_KINDS = tuple(_MODELS)
+
+
+def create_model(kind: str, num_classes: int, neutral_index: int, config: Config) -> nn.Module:
+    """``"adfl"`` or ``"baseline"``, sized by ``config`` (``config.model``, the crop size)."""
+    if kind not in _MODELS:
+        raise ValueError(f"unknown model kind {kind!r}; choose from {MODEL_KINDS}")
+    return _MODELS[kind](num_classes, neutral_index, config.model, config.data.crop)
+
+
 def parameter_groups(model: nn.Module) -> dict[str, list[nn.Parameter]]:
-    """Parameters by the part of Fig. 2 they belong to (used by the routing tests and book)."""
-    names = (
-        "shared",
-        "expression_branch",
-        "neutral_branch",
-        "splitter",
-        "dispeller",
-        "residual_fc",
-        "classifier",
-    )
-    return {n: list(getattr(model, n).parameters()) for n in names if hasattr(model, n)}
+    """Parameters by the part of Fig. 2 they belong to (:data:`PARTS` the model has)."""
+    return {n: list(getattr(model, n).parameters()) for n in PARTS if hasattr(model, n)}
+
+
+def parts_updated(model: nn.Module, terms: Iterable[str]) -> frozenset[str]:
+    """The parts that the loss ``terms`` update, read from the model's routing table."""
+    return frozenset().union(*(model.routing[t] for t in terms if t in model.routing))
 
 
 def parts_reached(model: nn.Module, loss: torch.Tensor) -> dict[str, float]:
     """Backward ``loss`` alone and return the gradient norm per part of Fig. 2.
 
-    The NOTES.md routing table, measured: a part the loss must not update gets exactly 0.
+    :data:`ROUTING`, measured: a part the loss must not update gets exactly 0.
     Gradients are cleared before and after, so the model is left as it was.
     """
     model.zero_grad(set_to_none=True)

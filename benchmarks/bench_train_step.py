@@ -16,8 +16,9 @@ import time
 import torch
 
 from adfl_teach.config import get_preset
+from adfl_teach.model import create_model
 from adfl_teach.runtime import select_device
-from adfl_teach.training import build_model, make_optimizer, training_step
+from adfl_teach.training import make_optimizer, training_step
 
 
 def bench(kind: str, preset: str, batch: int | None, steps: int, warmup: int) -> dict:
@@ -26,7 +27,7 @@ def bench(kind: str, preset: str, batch: int | None, steps: int, warmup: int) ->
         cfg = cfg.replace(optim={"batch_size": batch})
     device = select_device(cfg.device)
     torch.manual_seed(0)
-    model = build_model(kind, 8, 0, cfg).to(device).train()
+    model = create_model(kind, 8, 0, cfg).to(device).train()
     opt = make_optimizer(model, cfg)
     b = cfg.optim.batch_size
     images = torch.randint(0, 256, (b, 3, *cfg.data.crop), dtype=torch.uint8, device=device)

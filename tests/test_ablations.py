@@ -7,9 +7,10 @@ import torch
 
 from adfl_teach.ablations import VARIANTS, get_variant
 from adfl_teach.config import get_preset
+from adfl_teach.layers import AMSClassifier, SoftmaxClassifier
 from adfl_teach.losses import adfl_objective
-from adfl_teach.model import AMSClassifier, SoftmaxClassifier, parameter_groups
-from adfl_teach.training import build_model
+from adfl_teach.model import create_model as build_model
+from adfl_teach.model import parameter_groups
 
 # variant -> the only configuration fields it may change, with their new values
 EXPECTED = {
@@ -18,11 +19,11 @@ EXPECTED = {
     "no-entropy": {"loss.use_entropy": False},
     "plain-softmax": {"model.classifier": "softmax"},
     "residual-maps": {"model.residue": "maps"},
-    "residual-trains-branches": {"loss.residual_trains_branches": True},
-    "no-neutral-masking": {"loss.mask_neutral": False},
+    "residual-trains-branches": {"model.residual_trains_branches": True},
+    "no-neutral-masking": {"model.neutral_is_class": True},
     "ams-m0.2": {"loss.margin": 0.2},
-    "ams-s16": {"loss.scale": 16.0},
-    "ams-m0.1-s8": {"loss.margin": 0.1, "loss.scale": 8.0},
+    "ams-s16": {"model.scale": 16.0},
+    "ams-m0.1-s8": {"loss.margin": 0.1, "model.scale": 8.0},
 }
 
 
@@ -116,7 +117,7 @@ def test_no_neutral_masking_makes_neutral_a_class_of_the_heads():
 
 def test_ams_overrides_reach_the_loss():
     cfg, _, out, terms = _model_and_terms("ams-m0.1-s8")
-    assert (cfg.loss.margin, cfg.loss.scale) == (0.1, 8.0)
+    assert (cfg.loss.margin, cfg.model.scale) == (0.1, 8.0)
     _, _, out_p, terms_p = _model_and_terms("paper")
     assert not torch.allclose(terms["l_r"], terms_p["l_r"])
 

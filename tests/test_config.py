@@ -1,5 +1,7 @@
 """Configuration: paper defaults, presets, the preset variable, and clear errors."""
 
+import dataclasses
+
 import pytest
 
 from adfl_teach.config import PRESETS, Config, ConfigError, get_preset, preset_name
@@ -10,7 +12,7 @@ def test_defaults_are_the_papers_numbers():
     assert cfg.optim.betas == (0.9, 0.999) and cfg.optim.eps == 1e-8
     assert cfg.optim.weight_decay == 5e-4 and cfg.optim.lr == 1e-4
     assert cfg.optim.batch_size == 64 and cfg.optim.epochs == 100
-    assert (cfg.loss.margin, cfg.loss.scale) == (0.35, 30.0)
+    assert (cfg.loss.margin, cfg.model.scale) == (0.35, 30.0)
     assert (cfg.loss.lambda_d, cfg.loss.lambda_n, cfg.loss.lambda_r) == (1.0, 10.0, 1.0)
     assert cfg.data.canvas == (128, 110) and cfg.data.crop == (112, 96)
     assert cfg.model.widths == (32, 64, 128, 256) and cfg.model.units == (1, 2, 4, 1)
@@ -39,7 +41,7 @@ def test_preset_variable_selects_the_preset(monkeypatch):
         ({"optim": {"lr": -1e-4}}, "optim.lr"),
         ({"loss": {"margin": 1.0}}, "loss.margin"),
         ({"loss": {"margin": 1.5}}, "loss.margin"),
-        ({"loss": {"scale": 0.0}}, "loss.scale"),
+        ({"model": {"scale": 0.0}}, "model.scale"),
         ({"model": {"units": (1, 2, 4)}}, "model.units"),
         ({"model": {"widths": (32, 64, 128)}}, "model.widths"),
         ({"model": {"residue": "pixels"}}, "model.residue"),
@@ -64,3 +66,24 @@ def test_unknown_preset_is_a_clear_error(monkeypatch):
 def test_config_round_trips_through_a_dict():
     cfg = get_preset("cpu-quick").replace(loss={"margin": 0.2})
     assert Config.from_dict(cfg.to_dict()) == cfg
+
+
+def test_unknown_keys_in_a_config_dict_are_named():
+    data = get_preset("smoke").to_dict()
+    data["loss"]["mask_neutral"] = True  # an old name, moved to model.neutral_is_class
+    with pytest.raises(ConfigError, match=r"loss\.mask_neutral is not a setting"):
+        Config.from_dict(data)
+    with pytest.raises(ConfigError, match="colour is not a setting"):
+        Config.from_dict({**get_preset("smoke").to_dict(), "colour": "red"})
+
+
+def test_neutral_is_class_and_every_model_setting_live_in_model_config():
+    model = Config().model
+    assert (model.scale, model.neutral_is_class, model.residual_trains_branches) == (
+        30.0,
+        False,
+        False,
+    )
+    assert set(dataclasses.asdict(Config().loss)) == {
+        "margin", "lambda_d", "lambda_n", "lambda_r", "use_entropy",
+    }  # fmt: skip

@@ -37,7 +37,7 @@ RESULT_FIELDS = {
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, request):
     """10 subjects x 30 striped images (class = stripe height), prepared format."""
-    from conftest import striped_imageset
+    from adfl_teach.toydata import striped_imageset
 
     data = striped_imageset(300, seed=0, num_classes=len(CLASSES))
     data = ImageSet(data.images, data.labels, np.array([f"S{i % 10:03d}" for i in range(300)]))

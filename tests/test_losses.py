@@ -7,20 +7,22 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from adfl_teach.config import ModelConfig
+from adfl_teach.config import get_preset
+from adfl_teach.layers import AMSClassifier
 from adfl_teach.losses import (
     adfl_objective,
     ams_logits,
     expression_targets,
+    head_targets,
     l_a,
     l_d,
     l_n,
     l_r,
     total_loss,
 )
-from adfl_teach.model import ADFL, AMSClassifier
+from adfl_teach.model import ADFL
 
-SMALL = ModelConfig(widths=(8, 16, 16, 32), units=(1, 0, 1, 0), feature_dim=32)
+SMOKE_MODEL = get_preset("smoke").model
 
 
 def test_expression_targets_skip_the_neutral_index():
@@ -34,21 +36,32 @@ def test_neutral_samples_do_not_change_masked_terms():
     logits7 = torch.randn(4, 7)
     logits8 = torch.randn(4, 8)
     labels = torch.tensor([0, 2, 0, 5])
+    targets, mask = head_targets(labels, neutral_index=0)
+    assert mask.tolist() == [False, True, False, True]
     changed7, changed8 = logits7.clone(), logits8.clone()
     changed7[[0, 2]] += 5 * torch.randn(2, 7)
     changed8[[0, 2]] += 5 * torch.randn(2, 8)
-    assert torch.allclose(l_d(logits7, labels), l_d(changed7, labels))
-    assert torch.allclose(l_n(logits8, labels), l_n(changed8, labels))
-    assert torch.allclose(l_r(logits7.tanh(), labels), l_r(changed7.tanh(), labels))
+    assert torch.allclose(l_d(logits7, targets, mask), l_d(changed7, targets, mask))
+    assert torch.allclose(l_n(logits8, mask), l_n(changed8, mask))
+    cos, changed_cos = logits7.tanh(), changed7.tanh()
+    assert torch.allclose(l_r(cos, targets, mask), l_r(changed_cos, targets, mask))
     # l_a is computed on every sample (neutral included)
     assert not torch.allclose(l_a(logits8, labels), l_a(changed8, labels))
     # and l_d is the mean over the two non-neutral samples only
     expected = F.cross_entropy(logits7[[1, 3]], torch.tensor([1, 4]))
-    assert torch.allclose(l_d(logits7, labels), expected)
+    assert torch.allclose(l_d(logits7, targets, mask), expected)
+
+
+def test_neutral_as_a_class_keeps_the_labels_and_masks_nothing():
+    labels = torch.tensor([0, 2, 0, 5])
+    targets, mask = head_targets(labels, neutral_index=0, neutral_is_class=True)
+    assert torch.equal(targets, labels) and bool(mask.all())
+    logits = torch.randn(4, 6)
+    assert torch.allclose(l_d(logits, targets, mask), F.cross_entropy(logits, labels))
 
 
 def test_all_neutral_batch_gives_zero_not_nan_and_backward_works():
-    model = ADFL(8, config=SMALL, input_size=(48, 48))
+    model = ADFL(8, config=SMOKE_MODEL, input_size=(48, 48))
     out = model(torch.randn(3, 3, 48, 48))
     terms = adfl_objective(out, torch.zeros(3, dtype=torch.long))
     for name in ("l_d", "l_n", "l_r"):
@@ -78,7 +91,9 @@ def test_ams_matches_a_hand_computation():
         [np.log(np.exp(row).sum()) - row[t] for row, t in zip(hand_logits, targets.tolist())]
     )
     # l_r on labels over 4 classes with neutral 0: targets 2, 0 are labels 3, 1
-    loss = l_r(cos, torch.tensor([3, 1]), neutral_index=0, margin=m, scale=s)
+    head, mask = head_targets(torch.tensor([3, 1]), neutral_index=0)
+    assert head.tolist() == targets.tolist()
+    loss = l_r(cos, head, mask, margin=m, scale=s)
     assert loss.item() == pytest.approx(hand_loss, rel=1e-5)
 
 
@@ -91,17 +106,17 @@ def test_ams_features_and_weights_are_normalised():
 
 @pytest.mark.parametrize("n", [7, 8])
 def test_l_n_is_log_n_at_uniform_and_larger_elsewhere(n):
-    labels = torch.tensor([1, 2, 3])
+    mask = torch.ones(3, dtype=torch.bool)
     uniform = torch.full((3, n), 0.7)
-    assert l_n(uniform, labels).item() == pytest.approx(math.log(n), abs=1e-6)
+    assert l_n(uniform, mask).item() == pytest.approx(math.log(n), abs=1e-6)
     torch.manual_seed(0)
     for _ in range(5):
-        assert l_n(3 * torch.randn(3, n), labels).item() > math.log(n)
+        assert l_n(3 * torch.randn(3, n), mask).item() > math.log(n)
 
 
 def test_l_n_is_finite_for_extreme_logits():
     logits = torch.tensor([[1000.0, -1000.0, 0.0]], requires_grad=True)
-    value = l_n(logits, torch.tensor([1]))
+    value = l_n(logits, torch.tensor([True]))
     value.backward()
     assert torch.isfinite(value) and torch.isfinite(logits.grad).all()
 

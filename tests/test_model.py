@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from adfl_teach import ADFL, Baseline
-from adfl_teach.config import ModelConfig
+from adfl_teach.config import ModelConfig, get_preset
+from adfl_teach.model import MODEL_KINDS, PARTS, create_model, residue
 
 
 @pytest.mark.parametrize("num_classes", [7, 8])
@@ -16,16 +17,9 @@ def test_adfl_shapes_at_paper_size(num_classes):
     assert out.splitter_logits.shape == (2, num_classes - 1)
     assert out.dispeller_logits.shape == (2, num_classes)
     assert out.classifier_logits.shape == (2, num_classes - 1)
-    for sub in (
-        "shared",
-        "expression_branch",
-        "neutral_branch",
-        "splitter",
-        "dispeller",
-        "residual_fc",
-        "classifier",
-    ):
-        assert isinstance(getattr(model, sub), torch.nn.Module)
+    for part in PARTS:
+        assert isinstance(getattr(model, part), torch.nn.Module)
+    assert len(PARTS) == 7
 
 
 def test_shared_layers_follow_table_1():
@@ -66,9 +60,32 @@ def test_residue_on_maps_changes_the_residual_fc_input():
 
 
 def test_small_input_and_widths():
-    cfg = ModelConfig(widths=(8, 16, 16, 32), units=(1, 0, 1, 0), feature_dim=32)
+    cfg = get_preset("smoke").model
     out = ADFL(7, config=cfg, input_size=(56, 48))(torch.randn(3, 3, 56, 48))
-    assert out.f_r.shape == (3, 32) and out.classifier_logits.shape == (3, 6)
+    assert out.f_r.shape == (3, cfg.feature_dim) and out.classifier_logits.shape == (3, 6)
+
+
+def test_residue_is_equation_5_and_feeds_b_r():
+    f_e, f_n = torch.randn(4, 6), torch.randn(4, 6)
+    assert torch.equal(residue(f_e, f_n), f_e - f_n)
+    cfg = get_preset("smoke")
+    model = create_model("adfl", 5, 0, cfg).eval()
+    out = model(torch.randint(0, 255, (3, 3, *cfg.data.crop), dtype=torch.uint8))
+    assert torch.allclose(out.residue, out.f_e - out.f_n)
+    assert torch.allclose(out.f_r, model.residual_fc(out.f_e - out.f_n))
+
+
+def test_create_model_reads_every_model_setting_from_the_config():
+    cfg = get_preset("smoke").replace(model={"scale": 12.0, "neutral_is_class": True})
+    for kind in MODEL_KINDS:
+        model = create_model(kind, 6, 2, cfg)
+        assert (model.num_classes, model.neutral_index, model.scale) == (6, 2, 12.0)
+        assert model.classifier.weight.shape[0] == 6  # neutral is a class of the heads
+        out = model(torch.randn(2, 3, *cfg.data.crop))
+        assert out.neutral_is_class and out.scale == 12.0
+        assert torch.allclose(out.classifier_logits, 12.0 * out.classifier_cosines)
+    with pytest.raises(ValueError, match="unknown model kind 'resnet'"):
+        create_model("resnet", 6, 0, cfg)
 
 
 def test_bad_arguments_are_rejected():

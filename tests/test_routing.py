@@ -1,4 +1,4 @@
-"""Gradient routing, row by row of the NOTES.md table (sec. 2.2-2.4).
+"""Gradient routing, row by row of the paper's table (sec. 2.2-2.4, ``model.ROUTING``).
 
 For each loss term alone: backward, then assert which parameter groups receive non-zero
 gradients (every parameter tensor of the group) and which receive none at all.
@@ -7,28 +7,20 @@ gradients (every parameter tensor of the group) and which receive none at all.
 import pytest
 import torch
 
-from adfl_teach import ADFL
-from adfl_teach.config import LossConfig, ModelConfig
-from adfl_teach.losses import adfl_objective
-from adfl_teach.model import parameter_groups
+from adfl_teach.config import LossConfig, get_preset
+from adfl_teach.losses import active_terms, adfl_objective
+from adfl_teach.model import (
+    BRANCH_PARTS,
+    PARTS,
+    ROUTING,
+    create_model,
+    parameter_groups,
+    parts_reached,
+    parts_updated,
+)
 
-GROUPS = {
-    "shared",
-    "expression_branch",
-    "neutral_branch",
-    "splitter",
-    "dispeller",
-    "residual_fc",
-    "classifier",
-}
-# loss -> the groups it must update; every other group must get exactly zero gradient.
-TABLE = {
-    "l_d": {"splitter", "expression_branch", "shared"},
-    "l_a": {"dispeller"},
-    "l_n": {"neutral_branch", "shared"},
-    "l_r": {"residual_fc", "classifier"},
-}
-SMALL = ModelConfig(widths=(8, 16, 16, 32), units=(1, 1, 1, 1), feature_dim=32)
+SMOKE = get_preset("smoke")
+LABELS = torch.tensor([0, 1, 2, 3, 7, 0])
 
 
 def gradients_by_group(model, loss):
@@ -40,26 +32,31 @@ def gradients_by_group(model, loss):
     return result
 
 
-def run_term(term, model=None, loss_config=None, residue="features"):
+def smoke_model(**model_changes):
     torch.manual_seed(0)
-    cfg = ModelConfig(**{**SMALL.__dict__, "residue": residue})
-    model = model or ADFL(num_classes=8, neutral_index=0, config=cfg, input_size=(48, 48))
-    images = torch.randn(6, 3, 48, 48)
-    labels = torch.tensor([0, 1, 2, 3, 7, 0])
-    terms = adfl_objective(model(images), labels, loss_config)
+    return create_model("adfl", 8, 0, SMOKE.replace(model=model_changes))
+
+
+def run_term(term, model=None, loss_config=None, residue="features"):
+    model = model or smoke_model(residue=residue)
+    images = torch.randn(len(LABELS), 3, *SMOKE.data.crop)
+    terms = adfl_objective(model(images), LABELS, loss_config)
     return gradients_by_group(model, terms[term])
 
 
-@pytest.mark.parametrize("residue", ["features", "maps"])
-@pytest.mark.parametrize("term", sorted(TABLE))
-def test_each_loss_updates_exactly_its_row_of_the_table(term, residue):
-    grads = run_term(term, residue=residue)
-    assert set(grads) == GROUPS
+def assert_row(grads, expected, term):
+    assert set(grads) == set(PARTS)
     for group, norms in grads.items():
-        if group in TABLE[term]:
+        if group in expected:
             assert all(n > 0 for n in norms), f"{term} must update every tensor of {group}"
         else:
             assert all(n == 0 for n in norms), f"{term} must not update {group}"
+
+
+@pytest.mark.parametrize("residue", ["features", "maps"])
+@pytest.mark.parametrize("term", sorted(ROUTING))
+def test_each_loss_updates_exactly_its_row_of_the_table(term, residue):
+    assert_row(run_term(term, residue=residue), ROUTING[term], term)
 
 
 def test_total_loss_reaches_every_group():
@@ -68,13 +65,9 @@ def test_total_loss_reaches_every_group():
 
 
 def test_residual_trains_branches_variant_lets_l_r_into_the_branches():
-    torch.manual_seed(0)
-    model = ADFL(8, config=SMALL, input_size=(48, 48), residual_trains_branches=True)
-    grads = run_term("l_r", model=model)
-    for group in ("residual_fc", "classifier", "expression_branch", "neutral_branch", "shared"):
-        assert all(n > 0 for n in grads[group]), group
-    for group in ("splitter", "dispeller"):
-        assert all(n == 0 for n in grads[group]), group
+    model = smoke_model(residual_trains_branches=True)
+    assert_row(run_term("l_r", model=model), ROUTING["l_r"] | BRANCH_PARTS, "l_r")
+    assert model.routing["l_r"] == ROUTING["l_r"] | BRANCH_PARTS
 
 
 def test_no_entropy_variant_removes_l_n_from_the_total_only():
@@ -86,12 +79,28 @@ def test_no_entropy_variant_removes_l_n_from_the_total_only():
 
 
 def test_parts_reached_reports_the_table_and_leaves_no_gradients():
-    from adfl_teach.model import parts_reached
-
-    torch.manual_seed(0)
-    model = ADFL(num_classes=8, config=SMALL, input_size=(48, 48))
-    terms = adfl_objective(model(torch.randn(6, 3, 48, 48)), torch.tensor([0, 1, 2, 3, 7, 0]))
-    for term, expected in TABLE.items():
+    model = smoke_model()
+    images = torch.randn(len(LABELS), 3, *SMOKE.data.crop)
+    terms = adfl_objective(model(images), LABELS)
+    for term, expected in ROUTING.items():
         norms = parts_reached(model, terms[term])
         assert {part for part, norm in norms.items() if norm > 0} == expected, term
     assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    "loss_changes, untouched",
+    [
+        ({}, set()),
+        ({"lambda_n": 0.0}, {"neutral_branch", "dispeller"}),
+        ({"use_entropy": False}, {"neutral_branch"}),
+        ({"lambda_d": 0.0}, {"splitter", "expression_branch"}),
+    ],
+)
+def test_parts_updated_follow_the_active_terms(loss_changes, untouched):
+    loss = SMOKE.replace(loss=loss_changes).loss
+    model = smoke_model()
+    assert parts_updated(model, active_terms(loss)) == set(PARTS) - untouched
+    grads = run_term("total", model=model, loss_config=loss)
+    moved = {g for g, norms in grads.items() if any(n > 0 for n in norms)}
+    assert moved == set(PARTS) - untouched

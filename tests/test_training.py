@@ -1,11 +1,13 @@
 """One-fold training: it learns, it resumes exactly, its checkpoints are safe."""
 
+import pytest
 import torch
 
 from adfl_teach.config import get_preset
 from adfl_teach.crops import crop_boxes, take_crops
+from adfl_teach.evaluation import evaluate
 from adfl_teach.runtime import load_checkpoint
-from adfl_teach.training import epoch_order, evaluate, train
+from adfl_teach.training import CheckpointMismatchError, epoch_order, train
 
 
 def test_short_training_lowers_the_loss_and_beats_chance(striped):
@@ -70,3 +72,19 @@ def test_take_crops_cuts_the_right_box_and_mirrors():
     top, left, mirrored = boxes[8]
     assert mirrored
     assert torch.equal(out[1], images[1].flip(-1)[:, top : top + 4, left : left + 4])
+
+
+def test_resuming_another_runs_checkpoint_names_the_differences(striped, tmp_path):
+    cfg = get_preset("smoke").replace(optim={"epochs": 2})
+    data, ckpt = striped(40, 0), tmp_path / "d.pt"
+    identity = {"seed": 0, "fold": 3, "data": {"hash": "abc"}}
+    train("baseline", data, cfg, 5, checkpoint=ckpt, stop_after_epoch=1, identity=identity,
+          progress=False)  # fmt: skip
+    assert load_checkpoint(ckpt)["identity"] == identity
+    other = {"seed": 0, "fold": 3, "data": {"hash": "xyz"}}
+    with pytest.raises(CheckpointMismatchError, match=r"d\.pt.*data\.hash: checkpoint 'abc'"):
+        train("baseline", data, cfg, 5, checkpoint=ckpt, identity=other, progress=False)
+    with pytest.raises(CheckpointMismatchError, match="holds a baseline model"):
+        train("adfl", data, cfg, 5, checkpoint=ckpt, identity=identity, progress=False)
+    resumed = train("baseline", data, cfg, 5, checkpoint=ckpt, identity=identity, progress=False)
+    assert len(resumed.history) == 2
