@@ -42,7 +42,7 @@ from bench_step_options import fresh_model, time_training_step  # noqa: E402
 from adfl_teach.config import get_preset  # noqa: E402
 from adfl_teach.crops import take_crops  # noqa: E402
 from adfl_teach.data.prepared import load_prepared  # noqa: E402
-from adfl_teach.model import PIXEL_MEAN, PIXEL_SCALE  # noqa: E402
+from adfl_teach.layers import PIXEL_MEAN, PIXEL_SCALE  # noqa: E402
 from adfl_teach.runtime import select_device  # noqa: E402
 from adfl_teach.training import train, training_step  # noqa: E402
 

@@ -123,6 +123,12 @@ def test_auto_picks_the_colab_preset():
             os.environ[PRESET_VARIABLE] = saved
 
 
+def slow(test):
+    """Marker ``slow`` (a minute or more: it generates a small database and trains)."""
+    return test if pytest is None else pytest.mark.slow(test)
+
+
+@slow
 def test_gpu_check_dry_run_writes_its_table():
     """The script's CPU-runnable parts: every step runs (tiny) and the table is written."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,11 +137,12 @@ def test_gpu_check_dry_run_writes_its_table():
                        check=True, env=env, capture_output=True)  # fmt: skip
         steps = (Path(tmp) / "out/times.tsv").read_text().splitlines()
         table = (Path(tmp) / "out/gpu_check.md").read_text()
+        log = (Path(tmp) / "out/gpu_check.log").read_text()
     assert [s.split("\t")[0] for s in steps] == [
         "cuda_tests", "step_options", "synthetic", "prepare", "paper_fold", "colab_run",
         "plain_pipeline",
     ]  # fmt: skip
-    assert all(s.endswith("\t0") for s in steps), steps
+    assert all(s.endswith("\t0") for s in steps), f"{steps}\n{log[-3000:]}"
     assert "Whole protocol (10 folds x adfl + baseline)" in table
     assert "| baseline | 2 |" in table  # the colab step ran two folds of each model
 
