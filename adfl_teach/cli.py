@@ -2,26 +2,29 @@
 
 Each command module defines ``register(subparsers)``, which adds its parser and sets
 ``func`` to the function that runs it; ``--help`` works on every command.
+
+:func:`main` is the one error boundary: an error that comes from the user's data, paths or
+settings (:data:`USER_ERRORS`: the ``ValueError`` family, which holds the project's own
+errors, JSON and decoding errors; ``OSError``; ``RuntimeError``, used for an unavailable
+device, detector or checkpoint) ends as one line ``adfl-teach CMD: error: FILE: what is
+wrong`` and exit status 2. ``ADFL_DEBUG=1`` shows the traceback instead. Anything else is a
+bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 
-# (command name, module in adfl_teach.commands)
-COMMANDS = (
-    ("main", "main"),
-    ("synth", "synth"),
-    ("prepare", "prepare"),
-    ("train", "train"),
-    ("cv", "cv"),
-    ("summarize", "summarize"),
-    ("ablate", "ablate"),
-    ("probe", "probe"),
-)
+from adfl_teach.commands import ablate, cv, prepare, probe, summarize, synth, train
+from adfl_teach.commands import main as main_job
+
+#: The sub-command modules, in the order ``--help`` lists them.
+COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe)
+#: Exceptions that mean "bad input", not "bug".
+USER_ERRORS = (ValueError, OSError, RuntimeError)
+DEBUG_VARIABLE = "ADFL_DEBUG"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,25 +35,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for _, module in COMMANDS:
-        importlib.import_module(f"adfl_teach.commands.{module}").register(sub)
+    for module in COMMANDS:
+        module.register(sub)
     return parser
 
 
+def error_line(err: BaseException) -> str:
+    """One line for a user error, naming the file first when the error knows it."""
+    if isinstance(err, OSError) and err.filename is not None:
+        where = f"{err.filename}" + (f" -> {err.filename2}" if err.filename2 else "")
+        return f"{where}: {err.strerror or err}"
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    return run_guarded(f"adfl-teach {args.command}", args.func, args)
+
+
+def run_guarded(name: str, func, args: argparse.Namespace) -> int:
+    """``func(args)`` behind the error boundary; errors print as ``NAME: error: ...``."""
     try:
-        result = args.func(args)
+        result = func(args)
     except KeyboardInterrupt:
         print("interrupted: finished work and the last checkpoint are kept", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
-        # Bad input (ConfigError, DatasetError, FaceNotFoundError, ... are ValueErrors) gets
-        # its message, not a traceback; ADFL_DEBUG=1 shows the traceback.
-        if os.environ.get("ADFL_DEBUG"):
+    except USER_ERRORS as err:
+        if os.environ.get(DEBUG_VARIABLE, "0") not in ("", "0"):
             raise
-        print(f"adfl-teach {args.command}: error: {err}", file=sys.stderr)
+        print(f"{name}: error: {error_line(err)}", file=sys.stderr)
         return 2
     return int(result or 0)
 

@@ -100,3 +100,53 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # corrupt or foreign file
         raise RuntimeError(f"checkpoint {path} could not be read: {exc}") from exc
+
+
+class JSONFileError(ValueError):
+    """A JSON file that cannot be read or parsed; the message starts with the file's path."""
+
+
+class MissingJSONFileError(JSONFileError, FileNotFoundError):
+    """The JSON file does not exist (also a ``FileNotFoundError``)."""
+
+
+_JSON_TYPE_NAMES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def read_json(path: str | Path, expect: type | None = None):
+    """The parsed contents of the JSON file ``path`` (a UTF-8 byte-order mark is accepted).
+
+    Every problem raises :class:`JSONFileError` (a ``ValueError``) whose message starts with
+    the path: a missing file (:class:`MissingJSONFileError`), an unreadable, empty, non-UTF-8
+    or malformed one, or, with ``expect`` (e.g. ``dict``), a value of another JSON type.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise MissingJSONFileError(f"{path}: no such file") from None
+    except OSError as err:
+        raise JSONFileError(f"{path}: cannot read ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise JSONFileError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    if not text.strip():
+        raise JSONFileError(f"{path}: empty file (expected JSON)")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise JSONFileError(
+            f"{path}: not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+        ) from None
+    if expect is not None and not isinstance(value, expect):
+        wanted = _JSON_TYPE_NAMES.get(expect, expect.__name__)
+        found = _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+        raise JSONFileError(f"{path}: expected a JSON {wanted}, found a JSON {found}")
+    return value

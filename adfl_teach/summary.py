@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from adfl_teach.data import protocols
 from adfl_teach.runtime import atomic_write_json
 
 # Table 2 of the paper: overall accuracy (%) on CK+, MMI and Oulu-CASIA; None = "-".
@@ -28,8 +29,8 @@ TABLE_2 = {
     "Baseline": (94.19, 62.68, 83.96),
     "ADFL": (98.17, 77.51, 87.50),
 }
-TABLE_2_COLUMNS = {"ckplus": 0, "mmi": 1, "oulu": 2}
-DATABASE_NAMES = {"ckplus": "CK+", "mmi": "MMI", "oulu": "Oulu-CASIA"}
+TABLE_2_COLUMNS = protocols.TABLE_2_COLUMNS  # from the protocol classes
+DATABASE_NAMES = protocols.DATABASE_NAMES
 
 
 def collect_results(run: str | Path) -> dict[str, dict[int, dict]]:

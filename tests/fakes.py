@@ -1,9 +1,8 @@
 """Small fake databases in the native layouts of CK+, MMI and Oulu-CASIA, for the tests.
 
-Faces come from the synthetic generator (:func:`adfl_teach.synth.render_face`) when it is
-available, else from a minimal stand-in drawn here; either way the five landmarks are known
-exactly and written next to the images, so the ``landmarks`` detector (fast, exact) can be
-used and the expected manifests can be computed by hand.
+Faces come from the synthetic generator (:func:`adfl_teach.synth.render_face`); the five
+landmarks are known exactly and written next to the images, so the ``landmarks`` detector
+(fast, exact) can be used and the expected manifests can be computed by hand.
 """
 
 from __future__ import annotations
@@ -14,48 +13,30 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from adfl_teach.synth import (
+    EXPRESSIONS,
+    SynthConfig,
+    expression_aus,
+    render_face,
+    sample_identity,
+    sample_nuisance,
+)
+
 IMAGE_SIZE = (120, 128)  # (height, width) of the fake frames; small for speed
-
-
-def _stand_in_face(rng: np.random.Generator, expression: int, size=IMAGE_SIZE):
-    """A drawn face (ellipse, eyes, nose, mouth) and its 5 landmarks, slightly moved/rotated."""
-    h, w = size
-    img = np.full((h, w, 3), 90, np.uint8)
-    base = np.array([[44.0, 50], [84, 50], [64, 70], [48, 88], [80, 88]])
-    angle = rng.uniform(-0.15, 0.15)
-    scale = rng.uniform(0.9, 1.05)
-    shift = rng.uniform(-5, 5, size=2)
-    centre = np.array([64.0, 66])
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) * scale
-    pts = (base - centre) @ rot.T + centre + shift
-    c = tuple(int(v) for v in pts.mean(0))
-    cv2.ellipse(
-        img, c, (int(34 * scale), int(46 * scale)), np.degrees(angle), 0, 360, (190, 160, 140), -1
-    )
-    for eye in pts[:2]:
-        cv2.circle(img, tuple(int(v) for v in eye), 4, (30, 30, 30), -1)
-    cv2.circle(img, tuple(int(v) for v in pts[2]), 3, (120, 80, 70), -1)
-    bend = (expression - 3) * 2
-    mid = (pts[3] + pts[4]) / 2 + np.array([0, bend])
-    curve = np.array([pts[3], mid, pts[4]], np.int32)
-    cv2.polylines(img, [curve], False, (60, 20, 20), 2)
-    return img, pts
+#: A small synthetic database: 3 subjects x 2 sequences of 4-5 frames.
+SMALL_SYNTH = SynthConfig(
+    subjects=3,
+    sequences_per_subject=2,
+    frames_per_sequence=(4, 5),
+    image_size=(168, 224),
+    unlabelled_fraction=0.2,
+    workers=2,
+)
 
 
 def make_face(seed: int, expression: int = 0, intensity: float = 1.0, size=IMAGE_SIZE):
     """``(image RGB uint8 (H, W, 3), landmarks (5, 2))`` for CK+ expression code ``expression``."""
     rng = np.random.default_rng(seed)
-    try:
-        from adfl_teach.synth import (
-            EXPRESSIONS,
-            SynthConfig,
-            expression_aus,
-            render_face,
-            sample_identity,
-            sample_nuisance,
-        )
-    except ImportError:
-        return _stand_in_face(rng, expression, size)
     config = SynthConfig(image_size=size)
     identity = sample_identity(np.random.default_rng(seed // 100), config)
     aus = expression_aus(EXPRESSIONS[expression], intensity if expression else 0.0)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import torch
 
 from adfl_teach.data.folds import assign_folds
+from adfl_teach.data.imageset import ImageSet
 
 
 def write_prepared(root: Path, data, classes) -> Path:
@@ -30,10 +32,20 @@ def write_prepared(root: Path, data, classes) -> Path:
         cv2.imwrite(str(root / rel), np.ascontiguousarray(rgb[:, :, ::-1]))
         label = int(data.labels[i])
         rows.append([rel, subject, f"{i:04d}", 0, label, classes[label], folds[subject]])
-    with (root / "manifest.csv").open("w", newline="") as f:
+    with (root / "manifest.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["path", "subject", "sequence", "frame", "label", "label_name", "fold"])
         writer.writerows(rows)
     info = {"classes": list(classes), "neutral_index": 0, "protocol": "ckplus", "source": "fake"}
-    (root / "dataset.json").write_text(json.dumps(info))
+    (root / "dataset.json").write_text(json.dumps(info), encoding="utf-8")
     return root
+
+
+def small_imageset(subjects: int = 10, per_subject: int = 3, canvas=(32, 28), seed: int = 0):
+    """Random uint8 faces, ``per_subject`` per subject ``S000 ..``, labels cycling over 5
+    classes (so every fold holds images of several classes)."""
+    g = torch.Generator().manual_seed(seed)
+    n = subjects * per_subject
+    images = torch.randint(0, 256, (n, 3, *canvas), generator=g, dtype=torch.uint8)
+    labels = torch.arange(n) % 5
+    return ImageSet(images, labels, np.array([f"S{i // per_subject:03d}" for i in range(n)]))

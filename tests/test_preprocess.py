@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from fakes import make_face, points_68_from_5
+from torchvision.transforms import v2
 
 from adfl_teach.crops import crop_boxes, ten_crops
 from adfl_teach.preprocess import align, detectors
@@ -158,13 +159,53 @@ def test_align_face_accepts_grayscale_and_rejects_bad_landmarks():
         align_face(image, points[:4])
 
 
+# --- degenerate faces: "no usable face" -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("outside", r"landmarks outside the 128x120 image \(left eye, right eye"),
+        ("collapsed", "landmarks collapsed onto one point"),
+        ("black", "aligned face is nearly constant"),
+        ("nan", "landmarks are not finite numbers"),
+    ],
+)
+def test_degenerate_faces_are_no_usable_face_naming_the_file(case, expected):
+    image, points = make_face(3)
+    if case == "outside":
+        points = points - [0, 200]  # above the top edge: the warp would show black
+    elif case == "collapsed":
+        points = np.repeat(points[:1], 5, axis=0) + 0.2 * np.arange(5)[:, None]
+    elif case == "black":
+        image = np.zeros_like(image)
+    else:
+        points = np.where(np.arange(5)[:, None] == 2, np.nan, points)
+    with pytest.raises(FaceNotFoundError, match=f"face.png: no usable face: {expected}"):
+        align.align_usable_face(image, points, "face.png")
+
+
+def test_usable_face_checks_pass_a_normal_face_and_match_align_face():
+    image, points = make_face(3)
+    assert align.landmark_problem(points, image.shape) is None
+    aligned = align.align_usable_face(image, points, "face.png")
+    assert np.array_equal(aligned, align_face(image, points)[0])
+    assert align.aligned_problem(aligned) is None
+    # thresholds: a spread just above the minimum and a contrast just above it pass
+    spread = align.MIN_LANDMARK_SPREAD * 1.5
+    pts = np.array([[50, 50], [50 + spread, 50], [50, 50 + spread], [50 - spread, 50], [50, 50]])
+    assert align.landmark_problem(pts, image.shape) is None
+    flat = np.full((128, 110, 3), 100, np.uint8)
+    flat[::2] += 5  # std 2.5 grey levels
+    assert align.aligned_problem(flat) is None
+    assert "nearly constant" in align.aligned_problem(np.full((128, 110, 3), 100, np.uint8))
+
+
 # --- ten crops ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("canvas, crop", [((128, 110), (112, 96)), ((64, 55), (56, 48))])
 def test_ten_crops_equal_torchvision_tencrop(canvas, crop):
-    from torchvision.transforms import v2
-
     image = torch.randint(0, 256, (3, *canvas), dtype=torch.uint8)
     # TenCrop returns (tl, tr, bl, br, centre) of the image, then the same five of the
     # horizontally flipped image (vertical_flip=False).
@@ -237,10 +278,15 @@ def _plausible(detection, image):
     assert 150 < x1 < x2 < 300 and 30 < y1 < y2 < 200
 
 
-@pytest.mark.mtcnn
-def test_mtcnn_finds_the_astronaut_with_plausible_landmarks(astronaut):
+@pytest.fixture(scope="module")
+def mtcnn():
     pytest.importorskip("facenet_pytorch")
-    detector = get_detector("mtcnn")
+    return get_detector("mtcnn")
+
+
+@pytest.mark.mtcnn
+def test_mtcnn_finds_the_astronaut_with_plausible_landmarks(astronaut, mtcnn):
+    detector = mtcnn
     detection = detector.detect(astronaut, "astronaut.png")
     assert detection.score > 0.9
     _plausible(detection, astronaut)
@@ -248,6 +294,15 @@ def test_mtcnn_finds_the_astronaut_with_plausible_landmarks(astronaut):
     assert len(boxes) == 1  # exactly one face in the photo
     with pytest.raises(FaceNotFoundError, match="blank.png"):
         detector.detect(np.full((160, 160, 3), 127, np.uint8), "blank.png")
+
+
+@pytest.mark.mtcnn
+@pytest.mark.parametrize("size", [(10, 10), (19, 300), (1, 1)])
+def test_mtcnn_on_an_image_too_small_for_any_face_says_no_face_found(mtcnn, size):
+    # facenet-pytorch itself crashes here ("torch.cat(): expected a non-empty list")
+    tiny = np.full((*size, 3), 127, np.uint8)
+    with pytest.raises(FaceNotFoundError, match=r"tiny.png: no face found: the \d+x\d+ image"):
+        mtcnn.detect(tiny, "tiny.png")
 
 
 def test_opencv_fallback_finds_the_astronaut_or_says_why(astronaut):

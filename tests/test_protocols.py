@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 
 import numpy as np
@@ -14,7 +13,6 @@ import torch
 from fakes import write_ckplus, write_mmi, write_oulu
 
 from adfl_teach.cli import main as cli_main
-from adfl_teach.data import prepared as prepared_module
 from adfl_teach.data.folds import assign_folds, sort_subjects
 from adfl_teach.data.prepare import prepare
 from adfl_teach.data.prepared import COLUMNS, DatasetError, load_prepared
@@ -273,7 +271,7 @@ def test_mmi_session_xml_forms(tmp_path):
         read_session_xml(broken)
 
 
-# --- bad input ---------------------------------------------------------------------------------
+# --- bad input (more in test_bad_inputs.py) -------------------------------------------------------
 
 
 @pytest.fixture
@@ -281,39 +279,6 @@ def ck_copy(ck_src, tmp_path):
     dst = tmp_path / "CK+"
     shutil.copytree(ck_src, dst)
     return dst
-
-
-def test_emotion_file_with_text_is_an_error(ck_copy, tmp_path):
-    file = ck_copy / "Emotion" / "S005" / "001" / "S005_001_00000005_emotion.txt"
-    file.write_text("happy\n")
-    with pytest.raises(DatasetError, match="S005_001_00000005_emotion.txt.*not a number"):
-        prepare("ckplus", ck_copy, tmp_path / "out", **quiet())
-
-
-def test_emotion_code_out_of_range_is_an_error(ck_copy, tmp_path):
-    file = ck_copy / "Emotion" / "S007" / "001" / "S007_001_00000005_emotion.txt"
-    file.write_text("   9.0000000e+00\n")
-    with pytest.raises(DatasetError, match="S007_001_00000005_emotion.txt.*out of range"):
-        prepare("ckplus", ck_copy, tmp_path / "out", **quiet())
-
-
-def test_missing_labelled_image_is_an_error(ck_copy, tmp_path):
-    (ck_copy / "cohn-kanade-images" / "S008" / "001" / "S008_001_00000005.png").unlink()
-    with pytest.raises(DatasetError, match="S008_001_00000005_emotion.txt.*frame 5"):
-        prepare("ckplus", ck_copy, tmp_path / "out", **quiet())
-
-
-def test_gap_in_frames_names_the_missing_image(ck_copy, tmp_path):
-    (ck_copy / "cohn-kanade-images" / "S008" / "001" / "S008_001_00000003.png").unlink()
-    with pytest.raises(DatasetError, match="S008_001_00000003.png.*missing"):
-        prepare("ckplus", ck_copy, tmp_path / "out", **quiet())
-
-
-def test_unreadable_image_is_an_error_and_leaves_nothing(ck_copy, tmp_path):
-    (ck_copy / "cohn-kanade-images" / "S009" / "001" / "S009_001_00000004.png").write_bytes(b"no")
-    with pytest.raises(DatasetError, match="S009_001_00000004.png.*unreadable"):
-        prepare("ckplus", ck_copy, tmp_path / "out", **quiet())
-    assert os.listdir(tmp_path) == ["CK+"]  # no output, no partial folder
 
 
 def test_unknown_layout_says_what_was_expected(oulu_src, ck_src, tmp_path):
@@ -350,48 +315,7 @@ def test_output_is_not_overwritten_unless_asked(ck_prepared, ck_src):
     assert not [p for p in ck_prepared.parent.iterdir() if p.name.startswith(".")]
 
 
-# --- prepared format: validation, cache, splits -------------------------------------------------
-
-
-def test_load_prepared_validates_the_manifest(ck_prepared, tmp_path):
-    broken = tmp_path / "broken"
-    shutil.copytree(ck_prepared, broken, ignore=shutil.ignore_patterns("images", "cache"))
-    (broken / "manifest.csv").unlink()
-    with pytest.raises(DatasetError, match="manifest.csv: missing"):
-        load_prepared(broken)
-    (broken / "manifest.csv").write_text("path,subject,label\nx.png,S1,0\n")
-    with pytest.raises(DatasetError, match="manifest.csv: header must be exactly"):
-        load_prepared(broken)
-    text = (ck_prepared / "manifest.csv").read_text().replace(",1,anger,", ",1,fear,", 1)
-    (broken / "manifest.csv").write_text(text)
-    with pytest.raises(DatasetError, match="manifest.csv: line 3: label_name 'fear'"):
-        load_prepared(broken)
-    with pytest.raises(DatasetError, match="does not exist"):
-        load_prepared(tmp_path / "nowhere")
-
-
-def test_cache_is_built_once_reused_and_invalidated(ck_prepared, tmp_path, monkeypatch):
-    data_dir = tmp_path / "prep"
-    shutil.copytree(ck_prepared, data_dir, ignore=shutil.ignore_patterns("cache"))
-    calls = []
-    real_decode = prepared_module._decode_image
-    monkeypatch.setattr(
-        prepared_module, "_decode_image", lambda p, c: calls.append(p) or real_decode(p, c)
-    )
-    first = load_prepared(data_dir).images((64, 55), progress=False)
-    assert len(calls) == 48 and first.shape == (48, 3, 64, 55)
-    cache = load_prepared(data_dir).cache_path((64, 55))
-    mtime = cache.stat().st_mtime_ns
-    again = load_prepared(data_dir).images((64, 55), progress=False)
-    assert len(calls) == 48 and torch.equal(first, again)  # no decoding the second time
-    assert cache.stat().st_mtime_ns == mtime
-    # dropping a row changes the manifest hash: a new cache is built, the old one removed
-    lines = (data_dir / "manifest.csv").read_text().splitlines(keepends=True)
-    (data_dir / "manifest.csv").write_text("".join(lines[:-1]))
-    third = load_prepared(data_dir).images((64, 55), progress=False)
-    assert len(calls) == 48 + 47 and third.shape[0] == 47
-    assert not cache.exists() and len(list((data_dir / "cache").glob("*.npy"))) == 1
-    assert not list((data_dir / "cache").glob("*.tmp"))
+# --- prepared format: splits -------------------------------------------------
 
 
 def test_split_is_subject_independent(ck_prepared):
@@ -415,5 +339,8 @@ def test_cli_prepare_prints_counts_and_fails_cleanly(oulu_src, tmp_path, capsys)
     assert cli_main([*args, "--detector", "landmarks"]) == 0
     printed = capsys.readouterr().out
     assert "surprise" in printed and "f9" in printed and "done in" in printed
-    assert cli_main([*args, "--detector", "landmarks"]) == 1
-    assert "already there" in capsys.readouterr().err
+    assert cli_main([*args, "--detector", "landmarks"]) == 2
+    assert capsys.readouterr().err == (
+        f"adfl-teach prepare: error: {out.absolute()}: already there (made by `adfl-teach "
+        "prepare`); pass overwrite=True (--overwrite) to replace it\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import doctest
 import hashlib
 import json
 import re
@@ -12,7 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from fakes import SMALL_SYNTH
 
+from adfl_teach.cli import main
 from adfl_teach.config import ConfigError
 from adfl_teach.synth import (
     AUS,
@@ -22,21 +25,18 @@ from adfl_teach.synth import (
     Identity,
     Nuisance,
     SynthConfig,
+    aus,
+    contact_sheet,
     expression_aus,
     generate_database,
     render_face,
     sample_identity,
     sample_nuisance,
 )
+from adfl_teach.synth import identity as identity_module
+from adfl_teach.synth.database import plan_database
 
-SMALL = SynthConfig(
-    subjects=3,
-    sequences_per_subject=2,
-    frames_per_sequence=(4, 5),
-    image_size=(168, 224),
-    unlabelled_fraction=0.2,
-    workers=2,
-)
+SMALL = SMALL_SYNTH
 
 
 @pytest.fixture(scope="module")
@@ -295,8 +295,6 @@ def test_database_landmarks_land_on_the_drawn_features(databases):
 
 
 def test_default_database_has_every_class_often_enough():
-    from adfl_teach.synth.database import plan_database
-
     plan = plan_database(120, 0, SynthConfig())
     labels = [e for subject in plan for e, labelled in subject if labelled]
     assert 300 <= len(labels) <= 400
@@ -306,17 +304,19 @@ def test_default_database_has_every_class_often_enough():
 
 
 # ------------------------------------------------------------------ errors
+TINY = replace(SMALL, subjects=1, sequences_per_subject=1)
+
+
 def test_existing_output_is_not_overwritten_without_permission(tmp_path):
     out = tmp_path / "db"
-    out.mkdir()
-    (out / "keep.txt").write_text("precious")
-    tiny = replace(SMALL, subjects=1, sequences_per_subject=1, workers=1)
-    with pytest.raises(FileExistsError, match=re.escape(str(out))):
-        generate_database(out, config=tiny, progress=False)
-    assert (out / "keep.txt").read_text() == "precious"
-    generate_database(out, config=tiny, progress=False, overwrite=True)
-    assert not (out / "keep.txt").exists() and (out / "synth.json").exists()
-    assert not list(tmp_path.glob("db.partial-*"))
+    generate_database(out, config=TINY, progress=False)
+    before = _hashes(out)
+    with pytest.raises(FileExistsError, match=re.escape(str(out)) + ".*--overwrite"):
+        generate_database(out, config=TINY, seed=1, progress=False)
+    assert _hashes(out) == before
+    generate_database(out, config=TINY, seed=1, progress=False, overwrite=True)
+    assert _hashes(out) != before and (out / ".adfl-teach").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db"]  # no partial or old folder
 
 
 @pytest.mark.parametrize(
@@ -350,8 +350,6 @@ def test_invalid_expression_and_au_inputs_raise_clear_errors():
 
 
 def test_cli_generates_a_database_and_reports_counts(tmp_path, capsys):
-    from adfl_teach.cli import main
-
     out = tmp_path / "cli"
     args = [
         "synth",
@@ -370,7 +368,9 @@ def test_cli_generates_a_database_and_reports_counts(tmp_path, capsys):
     meta = json.loads((out / "synth.json").read_text())
     assert meta["seed"] == 3 and meta["config"]["intensity"] == 0.5
     assert main(args) == 2  # refuses to overwrite
-    assert "--overwrite" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"adfl-teach synth: error: {out}: already there") and "--overwrite" in err
+    assert main([*args, "--overwrite"]) == 0
 
 
 def test_render_face_returns_rgb_image_and_five_landmarks_in_image_coordinates():
@@ -412,8 +412,6 @@ def test_identity_variety_zero_gives_clones_and_one_gives_variety():
 
 
 def test_contact_sheet_shows_subjects_by_expressions(tmp_path):
-    from adfl_teach.synth import contact_sheet
-
     fig = contact_sheet(tmp_path / "sheet.png", subjects=2, seed=0)
     assert len(fig.axes) == 2 * 8
     assert [ax.get_title() for ax in fig.axes[:8]] == EXPRESSIONS
@@ -421,9 +419,5 @@ def test_contact_sheet_shows_subjects_by_expressions(tmp_path):
 
 
 def test_docstring_examples_run():
-    import doctest
-
-    from adfl_teach.synth import aus, identity
-
-    for module in (aus, identity):
+    for module in (aus, identity_module):
         assert doctest.testmod(module).failed == 0

@@ -9,14 +9,11 @@ own copy; nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
-PROTOCOL_HELP = {
-    "ckplus": "CK+: SRC/cohn-kanade-images/S005/001/*.png + SRC/Emotion/... (+ SRC/Landmarks/...)",
-    "mmi": "MMI: SRC/Sessions/<session>/session.xml + frames/ (or images, or an .avi)",
-    "oulu": "Oulu-CASIA VIS strong: SRC/VL/Strong/P001/Anger/000.jpeg (or SRC = Strong)",
-}
+from adfl_teach.data.prepare import prepare
+from adfl_teach.data.protocols import PROTOCOLS
+from adfl_teach.preprocess.detectors import FaceNotFoundError
 
 
 def add_arguments(p) -> None:
@@ -50,9 +47,18 @@ def add_arguments(p) -> None:
         "209 front-view of 236 sequences; ckplus ids as S005/001, oulu as P001/Anger)",
     )
     p.add_argument(
-        "--overwrite", action="store_true", help="replace an existing prepared dataset at --out"
+        "--overwrite",
+        action="store_true",
+        help="replace a prepared dataset that `adfl-teach prepare` made at --out (a folder "
+        "it did not make is never deleted)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def protocol_help() -> str:
+    """One line per registered protocol (:data:`adfl_teach.data.protocols.PROTOCOLS`)."""
+    width = max(len(name) for name in PROTOCOLS)
+    return "\n".join(f"  {name:{width}s}  {cls.help}" for name, cls in PROTOCOLS.items())
 
 
 def register(subparsers) -> None:
@@ -63,19 +69,16 @@ def register(subparsers) -> None:
         "(sec. 3.1) and write manifest.csv + dataset.json with 10 subject-independent folds "
         "(sec. 3.2). The databases are licensed: point --src at your own copy."
         + "\n\nprotocols:\n"
-        + "\n".join(f"  {k:7s} {v}" for k, v in PROTOCOL_HELP.items()),
+        + protocol_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("protocol", choices=tuple(PROTOCOL_HELP), help="which database protocol")
+    p.add_argument("protocol", choices=tuple(PROTOCOLS), help="which database protocol")
     add_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from adfl_teach.data.prepare import prepare
-    from adfl_teach.data.prepared import DatasetError
-    from adfl_teach.preprocess.detectors import DetectorUnavailableError, FaceNotFoundError
-
+    """Prepare; errors go to the command line's error boundary (:mod:`adfl_teach.cli`)."""
     start = time.perf_counter()
     try:
         prepare(
@@ -91,10 +94,7 @@ def run(args) -> int:
             verbose=True,
         )
     except FaceNotFoundError as err:
-        print(f"error: {err}\n(use --skip-missing-faces to leave such frames out)", file=sys.stderr)
-        return 1
-    except (DatasetError, DetectorUnavailableError, FileExistsError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        hint = f"{err.reason} (--skip-missing-faces leaves such frames out)"
+        raise FaceNotFoundError(err.path, hint) from err
     print(f"done in {time.perf_counter() - start:.1f} s")
     return 0

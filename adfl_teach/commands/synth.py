@@ -7,9 +7,12 @@ Example::
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import replace
+
+from adfl_teach.runtime import read_json
+from adfl_teach.synth import SynthConfig
+from adfl_teach.synth.database import generate_database
 
 
 def register(subparsers) -> None:
@@ -24,7 +27,12 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="output directory (written atomically)")
     p.add_argument("--subjects", type=int, default=None, help="number of subjects (default 120)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a database that `adfl-teach synth` made at --out (a folder it did not "
+        "make is never deleted)",
+    )
     p.add_argument(
         "--intensity", type=float, default=None, help="apex scale of expressions (default 0.85)"
     )
@@ -48,10 +56,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from adfl_teach.config import ConfigError
-    from adfl_teach.synth import SynthConfig
-    from adfl_teach.synth.database import generate_database
-
+    """Generate; errors go to the command line's error boundary (:mod:`adfl_teach.cli`)."""
     changes = {
         "intensity": args.intensity,
         "nuisance": args.nuisance,
@@ -59,22 +64,16 @@ def run(args) -> int:
         "workers": args.workers,
         "subjects": args.subjects,
     }
-    try:
-        config = replace(SynthConfig(), **{k: v for k, v in changes.items() if v is not None})
-        start = time.perf_counter()
-        out = generate_database(
-            args.out,
-            seed=args.seed,
-            config=config,
-            progress=not args.no_progress,
-            overwrite=args.overwrite,
-        )
-    except (ConfigError, FileExistsError, ValueError) as error:
-        print(f"adfl-teach synth: error: {error}", file=sys.stderr)
-        return 2
-    import json
-
-    counts = json.loads((out / "synth.json").read_text())["counts"]
+    config = replace(SynthConfig(), **{k: v for k, v in changes.items() if v is not None})
+    start = time.perf_counter()
+    out = generate_database(
+        args.out,
+        seed=args.seed,
+        config=config,
+        progress=not args.no_progress,
+        overwrite=args.overwrite,
+    )
+    counts = read_json(out / "synth.json", expect=dict)["counts"]
     print(
         f"wrote {out}: {counts['subjects']} subjects, {counts['sequences']} sequences "
         f"({counts['labelled_sequences']} labelled; per class {counts['per_class']}), "

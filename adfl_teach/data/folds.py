@@ -11,7 +11,9 @@ fold files as the default:
     ten contiguous blocks of the sorted list (sizes differ by at most one, the first blocks
     take the extra subjects).
 
-Either way a subject's images all land in one fold, so no test face was seen in training.
+Either way a subject's images all land in one fold, so no test face was seen in training, and
+every fold must hold test images (:func:`check_folds`, applied when preparing and when a
+manifest is loaded).
 IDs are sorted "naturally": digit runs compare as numbers, so ``S2 < S10`` and ``7 < 12``.
 """
 
@@ -62,3 +64,54 @@ def assign_folds(
 def fold_of(subjects: Iterable[str], folds: dict[str, int]) -> np.ndarray:
     """The fold of each entry of ``subjects`` as an int64 array."""
     return np.array([folds[str(s)] for s in subjects], dtype=np.int64)
+
+
+def check_folds(folds, num_folds: int) -> None:
+    """Raise ``ValueError`` unless every fold ``0..num_folds-1`` holds at least one image.
+
+    ``folds``: the fold of each image. A fold without test images would give no accuracy
+    (a NaN) for its cross-validation round; a fold number outside the range is an error too.
+    """
+    folds = np.asarray(folds, dtype=np.int64)
+    if num_folds < 2:
+        raise ValueError(f"{num_folds} fold(s): cross-validation needs at least 2")
+    outside = sorted({int(k) for k in folds if not 0 <= k < num_folds})
+    if outside:
+        raise ValueError(f"fold {outside[0]} outside 0..{num_folds - 1}")
+    counts = np.bincount(folds, minlength=num_folds)
+    empty = np.flatnonzero(counts == 0).tolist()
+    if empty:
+        raise ValueError(
+            f"fold {empty[0]} has no test images (folds without images: "
+            f"{', '.join(map(str, empty))}; every fold 0..{num_folds - 1} needs some)"
+        )
+
+
+def count_table(classes, labels, folds) -> dict:
+    """Counts per class, per fold, and per fold and class (JSON-ready, for ``dataset.json``)."""
+    labels, folds = np.asarray(labels), np.asarray(folds)
+    num_folds = int(folds.max()) + 1 if len(folds) else 0
+    return {
+        "total": int(len(labels)),
+        "per_class": {c: int((labels == i).sum()) for i, c in enumerate(classes)},
+        "per_fold": {str(k): int((folds == k).sum()) for k in range(num_folds)},
+        "per_fold_class": {
+            str(k): {c: int(((folds == k) & (labels == i)).sum()) for i, c in enumerate(classes)}
+            for k in range(num_folds)
+        },
+    }
+
+
+def format_counts(classes, labels, folds) -> str:
+    """A small text table: one row per class, one column per fold, and totals."""
+    labels, folds = np.asarray(labels), np.asarray(folds)
+    num_folds = int(folds.max()) + 1 if len(folds) else 0
+    width = max(len(c) for c in classes) + 2
+    head = "class".ljust(width) + "".join(f"{f'f{k}':>6}" for k in range(num_folds)) + "   total"
+    lines = [head]
+    for i, c in enumerate(classes):
+        row = [int(((folds == k) & (labels == i)).sum()) for k in range(num_folds)]
+        lines.append(c.ljust(width) + "".join(f"{n:>6}" for n in row) + f"{sum(row):>8}")
+    col = [int((folds == k).sum()) for k in range(num_folds)]
+    lines.append("all".ljust(width) + "".join(f"{n:>6}" for n in col) + f"{len(labels):>8}")
+    return "\n".join(lines)

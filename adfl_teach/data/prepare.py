@@ -7,17 +7,17 @@ subject-independent folds (:mod:`adfl_teach.data.folds`) and ``dataset.json``
 (:mod:`adfl_teach.data.prepared` describes the format). The ten 112x96 crops are *not* stored:
 they are cut on the fly from the canvas at training time (:mod:`adfl_teach.crops`).
 
-Everything is written into a temporary sibling folder ``.<out>.partial-<pid>`` that is renamed
+Everything is written into a marked sibling folder ``.<out>.partial-<pid>`` that is renamed
 to ``out`` only at the very end, so an interrupted or failed run never leaves something that
-looks like a complete dataset.
+looks like a complete dataset; ``overwrite`` replaces only a folder this command made
+(:mod:`adfl_teach.data.output`). Frames whose landmarks or aligned face are degenerate count
+as "no usable face" (:func:`adfl_teach.preprocess.align.align_usable_face`).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,22 +25,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adfl_teach.data.folds import FOLD_SCHEMES, NUM_FOLDS, assign_folds
-from adfl_teach.data.prepared import (
-    COLUMNS,
-    DATASET_JSON,
-    FORMAT_VERSION,
-    MANIFEST,
-    DatasetError,
+from adfl_teach.data.folds import (
+    FOLD_SCHEMES,
+    NUM_FOLDS,
+    assign_folds,
+    check_folds,
     count_table,
     format_counts,
 )
+from adfl_teach.data.output import OwnedFolder
+from adfl_teach.data.prepared import COLUMNS, DATASET_JSON, FORMAT_VERSION, MANIFEST, DatasetError
 from adfl_teach.data.protocols import get_protocol
-from adfl_teach.data.protocols.base import safe_name
-from adfl_teach.data.protocols.mmi import read_sequence_list
-from adfl_teach.preprocess.align import CANVAS, CANVAS_TEMPLATE, align_face
+from adfl_teach.data.protocols.base import read_sequence_list, safe_name
+from adfl_teach.preprocess.align import CANVAS, CANVAS_TEMPLATE, align_usable_face
 from adfl_teach.preprocess.detectors import FaceDetector, FaceNotFoundError, get_detector
 from adfl_teach.runtime import progress_bar
+
+#: The output folder of ``adfl-teach prepare`` (marked; see :mod:`adfl_teach.data.output`).
+PREPARED_FOLDER = OwnedFolder("prepare", frozenset({MANIFEST, DATASET_JSON, "images", "cache"}))
 
 
 @dataclass
@@ -67,7 +69,7 @@ class PrepareReport:
         if self.excluded:
             lines.append(f"  left out by the protocol: {len(self.excluded)} (see dataset.json)")
         if self.skipped:
-            lines.append(f"  skipped, no face found: {len(self.skipped)}")
+            lines.append(f"  skipped, no (usable) face found: {len(self.skipped)}")
             lines += [f"    {s['path']}: {s['reason']}" for s in self.skipped[:20]]
             if len(self.skipped) > 20:
                 lines.append(f"    ... and {len(self.skipped) - 20} more (see dataset.json)")
@@ -98,7 +100,8 @@ def prepare(
         fold_scheme: ``modulo`` (default) or ``contiguous`` (:mod:`adfl_teach.data.folds`).
         sequences: a file with one sequence id per line (or a list): only those are used. For
             MMI this selects the paper's 209 front-view sessions.
-        overwrite: replace an existing prepared dataset at ``out``.
+        overwrite: replace a prepared dataset that ``prepare`` made at ``out`` (its marker
+            proves it); a folder it did not make is never deleted (FileExistsError).
         verbose: print the report (counts per class and fold, time, skipped files).
 
     Returns ``out``. Raises :class:`~adfl_teach.data.prepared.DatasetError` naming the file
@@ -109,33 +112,13 @@ def prepare(
     out = Path(out)
     if fold_scheme not in FOLD_SCHEMES:
         raise ValueError(f"unknown fold scheme {fold_scheme!r}; choose from {FOLD_SCHEMES}")
-    _check_out(out, overwrite)
-    root = proto.find_root(src)
-    sequence_file = None
-    if isinstance(sequences, (str, Path)):
-        sequence_file = str(sequences)
-        sequences = read_sequence_list(sequences)
-    collection = proto.collect(root, sequences=sequences)
-    if not collection.samples:
-        raise DatasetError(f"{src}: no labelled {proto.title} sequences found")
+    PREPARED_FOLDER.check(out, overwrite)
+    root, collection, sequence_file = _collect(proto, src, sequences)
     det = get_detector(detector or proto.default_detector(root))
-
-    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    try:
-        (partial / "images").mkdir(parents=True)
+    with PREPARED_FOLDER.building(out, overwrite) as partial:
         rows, skipped = _align_all(collection.samples, det, partial, skip_missing_faces, progress)
-        if not rows:
-            raise DatasetError(f"{src}: no face found in any selected frame")
-        try:
-            folds = assign_folds([r["subject"] for r in rows], NUM_FOLDS, fold_scheme)
-        except ValueError as err:
-            raise DatasetError(f"{src}: {err}") from err
-        for row in rows:
-            row["fold"] = folds[row["subject"]]
-            row["label_name"] = proto.classes[row["label"]]
-        labels = np.array([r["label"] for r in rows])
-        fold_arr = np.array([r["fold"] for r in rows])
+        folds = _assign_folds(rows, proto, src, fold_scheme)
+        labels, fold_arr = (np.array([r[key] for r in rows]) for key in ("label", "fold"))
         report = PrepareReport(
             out=out,
             protocol=proto.name,
@@ -150,46 +133,52 @@ def prepare(
         _write_info(
             partial / DATASET_JSON, report, proto, src, root, fold_scheme, folds, sequence_file
         )
-        _commit(partial, out, overwrite)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     if verbose:
         print(report.format(labels, fold_arr))
     return out
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
-    if not out.exists():
-        return
-    complete = (out / DATASET_JSON).is_file() or (out / MANIFEST).is_file()
-    if complete and not overwrite:
-        raise FileExistsError(
-            f"{out}: a prepared dataset is already there; pass overwrite=True "
-            "(--overwrite) to replace it"
-        )
-    if not complete and out.is_dir() and any(out.iterdir()):
-        raise FileExistsError(
-            f"{out}: exists, is not empty and is not a prepared dataset; refusing to write "
-            "into it (choose another --out)"
-        )
-    if not out.is_dir():
-        raise FileExistsError(f"{out}: exists and is not a directory")
+def _collect(proto, src, sequences):
+    """``(root, collection, sequence list file or None)``: the frames the protocol selects."""
+    root = proto.find_root(src)
+    sequence_file = None
+    if isinstance(sequences, (str, Path)):
+        sequence_file = str(sequences)
+        sequences = read_sequence_list(sequences)
+    collection = proto.collect(root, sequences=sequences)
+    if not collection.samples:
+        raise DatasetError(f"{src}: no labelled {proto.title} sequences found")
+    return root, collection, sequence_file
+
+
+def _assign_folds(rows: list[dict], proto, src, fold_scheme: str) -> dict[str, int]:
+    """Give every row its fold and label name; every fold must hold test images."""
+    if not rows:
+        raise DatasetError(f"{src}: no usable face in any selected frame")
+    try:
+        folds = assign_folds([r["subject"] for r in rows], NUM_FOLDS, fold_scheme)
+        check_folds([folds[r["subject"]] for r in rows], NUM_FOLDS)
+    except ValueError as err:
+        raise DatasetError(f"{src}: {err}") from err
+    for row in rows:
+        row["fold"] = folds[row["subject"]]
+        row["label_name"] = proto.classes[row["label"]]
+    return folds
 
 
 def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
-
+    """Detect and align every sample into ``partial/images``; ``(manifest rows, skipped)``."""
     rows, skipped = [], []
     for sample in progress_bar(samples, desc="detect + align", unit="img", enabled=progress):
         image = sample.read()
         try:
             detection = detector.detect(image, sample.key)
+            aligned = align_usable_face(image, detection.landmarks5, sample.key, CANVAS)
         except FaceNotFoundError as err:
             if not skip:
                 raise
             skipped.append({"path": sample.key, "reason": err.reason})
             continue
-        aligned, _ = align_face(image, detection.landmarks5, CANVAS)
         rel = Path(
             "images",
             safe_name(sample.subject),
@@ -212,7 +201,7 @@ def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
 
 
 def _write_manifest(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="") as f:
+    with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -251,20 +240,4 @@ def _write_info(path, report, proto, src, root, fold_scheme, folds, sequence_fil
         "seconds": round(report.seconds, 2),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    path.write_text(json.dumps(info, indent=2) + "\n")
-
-
-def _commit(partial: Path, out: Path, overwrite: bool) -> None:
-    """Move the finished folder into place (the old one, if replaced, is removed after)."""
-    old = None
-    if out.exists():
-        if any(out.iterdir()):
-            if not overwrite:  # appeared while we worked
-                raise FileExistsError(f"{out}: appeared during preparation; not replaced")
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, old)
-        else:
-            out.rmdir()
-    os.replace(partial, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")

@@ -8,6 +8,7 @@ layout into this format; training only ever reads this format::
       dataset.json        classes, neutral index, protocol, source, counts, skipped files, ...
       images/<subject>/<sequence>/<frame>.png   aligned 128x110 RGB faces (sec. 3.1)
       cache/images_<H>x<W>_<hash>.npy           uint8 (N, 3, H, W), built on first use
+      .adfl-teach         marker: made by ``adfl-teach prepare`` (:mod:`adfl_teach.data.output`)
 
 ``manifest.csv`` columns, exactly: ``path,subject,sequence,frame,label,label_name,fold``
 
@@ -16,55 +17,59 @@ layout into this format; training only ever reads this format::
 - ``frame``: 0-based position of the frame in its sequence (sorted by frame number);
 - ``label``: index into ``dataset.json["classes"]`` (neutral = 0, sec. 3.2);
 - ``label_name``: ``classes[label]`` (redundant, for people reading the CSV);
-- ``fold``: 0..9, subject independent (:mod:`adfl_teach.data.folds`).
+- ``fold``: 0..9, subject independent (:mod:`adfl_teach.data.folds`); every fold holds images.
 
-The cache holds every image decoded and resized (``cv2.INTER_AREA``) to one canvas, so the
-~5k PNGs of CK+ are decoded once, not every run. Its name carries a hash of ``manifest.csv``:
-editing or re-preparing the manifest makes the old cache unused (and it is removed). It is
-written to a temporary file and renamed, so an interrupted build never leaves a broken cache.
+The manifest is UTF-8 (a byte-order mark is accepted). ``dataset.json``'s ``neutral_index``
+must name the class ``neutral``. :meth:`PreparedDataset.content_hash` fingerprints the whole
+dataset (manifest, ``dataset.json`` and every image's bytes); it names the image cache
+(:mod:`adfl_teach.data.cache`) and identifies the dataset of a run.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
-import os
-import tempfile
-import warnings
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
+from adfl_teach.data import cache
+from adfl_teach.data.errors import DatasetError
+from adfl_teach.data.folds import check_folds, format_counts
 from adfl_teach.data.imageset import ImageSet
-from adfl_teach.runtime import progress_bar
+from adfl_teach.runtime import JSONFileError, read_json
 
 MANIFEST = "manifest.csv"
 DATASET_JSON = "dataset.json"
 COLUMNS = ("path", "subject", "sequence", "frame", "label", "label_name", "fold")
 FORMAT_VERSION = 1
+NEUTRAL = "neutral"
+
+__all__ = [
+    "COLUMNS",
+    "DATASET_JSON",
+    "MANIFEST",
+    "DatasetError",
+    "PreparedDataset",
+    "check_neutral_index",
+    "load_prepared",
+]
 
 
-class DatasetError(ValueError):
-    """Bad input for preparation or a malformed prepared dataset; the message names the file."""
-
-
-def manifest_hash(directory: str | Path) -> str:
-    """First 12 hex digits of the SHA-256 of ``manifest.csv`` (names the cache)."""
-    return hashlib.sha256((Path(directory) / MANIFEST).read_bytes()).hexdigest()[:12]
-
-
-def _decode_image(path: Path, canvas: tuple[int, int]) -> np.ndarray:
-    """One aligned PNG as ``(3, H, W)`` uint8 RGB on ``canvas`` (INTER_AREA when resizing)."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetError(f"{path}: missing or unreadable image (listed in {MANIFEST})")
-    h, w = canvas
-    if image.shape[:2] != (h, w):
-        image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(image[:, :, ::-1].transpose(2, 0, 1))
+def check_neutral_index(info: dict, classes: list[str], path: Path) -> int:
+    """``info["neutral_index"]`` (default 0), checked: an integer naming the class ``neutral``."""
+    index = info.get("neutral_index", 0)
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise DatasetError(f"{path}: 'neutral_index' must be an integer, got {index!r}")
+    if not 0 <= index < len(classes):
+        raise DatasetError(
+            f"{path}: 'neutral_index' {index} is outside the class list 0..{len(classes) - 1}"
+        )
+    if str(classes[index]).lower() != NEUTRAL:
+        raise DatasetError(
+            f"{path}: 'neutral_index' {index} names class {classes[index]!r}, not {NEUTRAL!r}"
+        )
+    return index
 
 
 class PreparedDataset:
@@ -81,48 +86,39 @@ class PreparedDataset:
             raise DatasetError(f"{self.root}: prepared dataset directory does not exist")
         self.info = self._read_info()
         self.classes = tuple(self.info["classes"])
-        self.neutral_index = int(self.info.get("neutral_index", 0))
+        self.neutral_index = check_neutral_index(self.info, self.info["classes"], self._info_path)
         self._read_manifest()
+        self._content_hash: str | None = None
         self._memory: dict[tuple[int, int], torch.Tensor] = {}
 
     # --- reading and validation ---------------------------------------------------------------
 
+    @property
+    def _info_path(self) -> Path:
+        return self.root / DATASET_JSON
+
     def _read_info(self) -> dict:
-        path = self.root / DATASET_JSON
+        path = self._info_path
         if not path.is_file():
             raise DatasetError(f"{path}: missing; is {self.root} a prepared dataset?")
         try:
-            info = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise DatasetError(f"{path}: not valid JSON ({err})") from err
-        classes = info.get("classes") if isinstance(info, dict) else None
-        if not isinstance(classes, list) or len(classes) < 2:
+            info = read_json(path, expect=dict)
+        except JSONFileError as err:
+            raise DatasetError(str(err)) from None
+        classes = info.get("classes")
+        if (
+            not isinstance(classes, list)
+            or len(classes) < 2
+            or not all(isinstance(c, str) and c for c in classes)
+        ):
             raise DatasetError(f"{path}: 'classes' must be a list of at least two class names")
-        if not 0 <= int(info.get("neutral_index", 0)) < len(classes):
-            raise DatasetError(f"{path}: 'neutral_index' is outside the class list")
+        if len(set(classes)) != len(classes):
+            raise DatasetError(f"{path}: 'classes' names a class twice: {classes}")
         return info
 
     def _read_manifest(self) -> None:
         path = self.root / MANIFEST
-        if not path.is_file():
-            raise DatasetError(f"{path}: missing; is {self.root} a prepared dataset?")
-        with path.open(newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header is None or tuple(h.strip() for h in header) != COLUMNS:
-                raise DatasetError(
-                    f"{path}: header must be exactly {','.join(COLUMNS)}; got "
-                    f"{','.join(header) if header else 'an empty file'}"
-                )
-            rows = []
-            for line, row in enumerate(reader, start=2):
-                if not row:
-                    continue
-                if len(row) != len(COLUMNS):
-                    raise DatasetError(
-                        f"{path}: line {line} has {len(row)} fields, expected {len(COLUMNS)}"
-                    )
-                rows.append(self._check_row(path, line, row))
+        rows = self._manifest_rows(path)
         if not rows:
             raise DatasetError(f"{path}: no images listed")
         cols = list(zip(*rows))
@@ -136,8 +132,45 @@ class PreparedDataset:
         for subject, fold in zip(self.subjects, self.folds):
             if per_subject.setdefault(subject, fold) != fold:
                 raise DatasetError(f"{path}: subject {subject} appears in more than one fold")
+        declared = self.info.get("num_folds")
+        valid = isinstance(declared, int) and not isinstance(declared, bool)
+        self._num_folds = declared if valid else int(self.folds.max()) + 1
+        try:
+            check_folds(self.folds, self._num_folds)
+        except ValueError as err:
+            raise DatasetError(f"{path}: {err}") from None
+
+    def _manifest_rows(self, path: Path) -> list[tuple]:
+        """The checked rows of ``manifest.csv`` (UTF-8, a byte-order mark accepted)."""
+        if not path.is_file():
+            raise DatasetError(f"{path}: missing; is {self.root} a prepared dataset?")
+        rows, line = [], 1
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as f:
+                reader = csv.reader(f)
+                header = next(reader, None)
+                if header is None or tuple(h.strip() for h in header) != COLUMNS:
+                    raise DatasetError(
+                        f"{path}: header must be exactly {','.join(COLUMNS)}; got "
+                        f"{','.join(header) if header else 'an empty file'}"
+                    )
+                for line, row in enumerate(reader, start=2):
+                    if row:
+                        rows.append(self._check_row(path, line, row))
+        except UnicodeDecodeError as err:
+            raise DatasetError(
+                f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); save the manifest "
+                "as UTF-8"
+            ) from None
+        except csv.Error as err:
+            raise DatasetError(f"{path}: line {line + 1}: not CSV ({err})") from None
+        return rows
 
     def _check_row(self, path: Path, line: int, row: list[str]) -> tuple:
+        if len(row) != len(COLUMNS):
+            raise DatasetError(
+                f"{path}: line {line} has {len(row)} fields, expected {len(COLUMNS)}"
+            )
         rel, subject, sequence, frame, label, label_name, fold = (v.strip() for v in row)
         try:
             frame_i, label_i, fold_i = int(frame), int(label), int(fold)
@@ -168,56 +201,33 @@ class PreparedDataset:
 
     @property
     def num_folds(self) -> int:
-        return int(self.folds.max()) + 1
+        return self._num_folds
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of ``manifest.csv``, ``dataset.json`` and every listed image's bytes.
+
+        The dataset's fingerprint: a re-prepared dataset, an edited manifest or a single
+        edited PNG gives another hash. Computed once per object (reads every image file).
+        """
+        if self._content_hash is None:
+            self._content_hash = cache.content_hash(
+                self.root, [MANIFEST, DATASET_JSON], self.paths.tolist()
+            )
+        return self._content_hash
 
     def cache_path(self, canvas: tuple[int, int] = (128, 110)) -> Path:
-        h, w = canvas
-        return self.root / "cache" / f"images_{h}x{w}_{manifest_hash(self.root)}.npy"
+        """The image cache for ``canvas`` (named by :meth:`content_hash`)."""
+        return cache.cache_file(self.root, canvas, self.content_hash())
 
     def images(self, canvas: tuple[int, int] = (128, 110), progress: bool = True) -> torch.Tensor:
         """All images as uint8 ``(N, 3, H, W)`` on ``canvas``, from the cache (built if absent)."""
         canvas = (int(canvas[0]), int(canvas[1]))
-        if canvas in self._memory:
-            return self._memory[canvas]
-        cache = self.cache_path(canvas)
-        array = None
-        if cache.is_file():
-            try:
-                array = np.load(cache)
-            except (OSError, ValueError):
-                array = None  # a damaged cache is rebuilt
-            if array is not None and array.shape != (len(self), 3, *canvas):
-                array = None
-        if array is None:
-            array = self._build_cache(canvas, cache, progress)
-        tensor = torch.from_numpy(array)
-        self._memory[canvas] = tensor
-        return tensor
-
-    def _build_cache(self, canvas, cache: Path, progress: bool) -> np.ndarray:
-
-        h, w = canvas
-        array = np.empty((len(self), 3, h, w), dtype=np.uint8)
-        bar = progress_bar(
-            self.paths,
-            desc=f"decoding {self.root.name} at {h}x{w}",
-            enabled=progress,
-            unit="img",
-        )
-        for i, rel in enumerate(bar):
-            array[i] = _decode_image(self.root / rel, canvas)
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=cache.stem, suffix=".tmp", dir=cache.parent)
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, array)
-            os.replace(tmp, cache)
-            for old in cache.parent.glob(f"images_{h}x{w}_*.npy"):
-                if old != cache:
-                    old.unlink(missing_ok=True)
-        except OSError as err:  # read-only dataset: keep working from memory
-            warnings.warn(f"could not write the image cache {cache}: {err}", stacklevel=3)
-        return array
+        if canvas not in self._memory:
+            array = cache.load_or_build(
+                self.root, self.paths.tolist(), canvas, self.content_hash(), progress
+            )
+            self._memory[canvas] = torch.from_numpy(array)
+        return self._memory[canvas]
 
     def imageset(self, canvas: tuple[int, int] = (128, 110)) -> ImageSet:
         """Every image as an :class:`~adfl_teach.data.imageset.ImageSet` (labels in ``classes``
@@ -227,7 +237,7 @@ class PreparedDataset:
     def split(self, fold: int, canvas: tuple[int, int] = (128, 110)) -> tuple[ImageSet, ImageSet]:
         """``(train, test)``: test = the subjects of ``fold``, train = all other folds."""
         if not 0 <= fold < self.num_folds:
-            raise ValueError(f"fold {fold} outside 0..{self.num_folds - 1}")
+            raise ValueError(f"{self.root}: fold {fold} outside 0..{self.num_folds - 1}")
         full = self.imageset(canvas)
         test = self.folds == fold
         return full.subset(~test), full.subset(test)
@@ -240,33 +250,3 @@ class PreparedDataset:
 def load_prepared(directory: str | Path) -> PreparedDataset:
     """Open and validate a prepared dataset (raises :class:`DatasetError` naming the problem)."""
     return PreparedDataset(directory)
-
-
-def count_table(classes, labels, folds) -> dict:
-    """Counts per class, per fold, and per fold and class (JSON-ready, for ``dataset.json``)."""
-    labels, folds = np.asarray(labels), np.asarray(folds)
-    num_folds = int(folds.max()) + 1 if len(folds) else 0
-    return {
-        "total": int(len(labels)),
-        "per_class": {c: int((labels == i).sum()) for i, c in enumerate(classes)},
-        "per_fold": {str(k): int((folds == k).sum()) for k in range(num_folds)},
-        "per_fold_class": {
-            str(k): {c: int(((folds == k) & (labels == i)).sum()) for i, c in enumerate(classes)}
-            for k in range(num_folds)
-        },
-    }
-
-
-def format_counts(classes, labels, folds) -> str:
-    """A small text table: one row per class, one column per fold, and totals."""
-    labels, folds = np.asarray(labels), np.asarray(folds)
-    num_folds = int(folds.max()) + 1 if len(folds) else 0
-    width = max(len(c) for c in classes) + 2
-    head = "class".ljust(width) + "".join(f"{f'f{k}':>6}" for k in range(num_folds)) + "   total"
-    lines = [head]
-    for i, c in enumerate(classes):
-        row = [int(((folds == k) & (labels == i)).sum()) for k in range(num_folds)]
-        lines.append(c.ljust(width) + "".join(f"{n:>6}" for n in row) + f"{sum(row):>8}")
-    col = [int((folds == k).sum()) for k in range(num_folds)]
-    lines.append("all".ljust(width) + "".join(f"{n:>6}" for n in col) + f"{len(labels):>8}")
-    return "\n".join(lines)

@@ -31,6 +31,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from adfl_teach.preprocess.errors import FaceNotFoundError
+
 #: Canvas of the aligned face, (height, width), sec. 3.1.
 CANVAS = (128, 110)
 #: Size of SphereFace's aligned face and of ADFL's crops, (height, width), sec. 3.1.
@@ -60,6 +62,13 @@ CANVAS_TEMPLATE = SPHEREFACE_TEMPLATE + CANVAS_OFFSET
 
 #: Names of the five landmarks, in the order of the template.
 LANDMARK_NAMES = ("left eye", "right eye", "nose tip", "left mouth corner", "right mouth corner")
+
+#: Landmarks whose RMS distance to their centroid is below this (pixels) have "collapsed" onto
+#: one point (the template's spread is about 22 px: the face would be magnified over 10x).
+MIN_LANDMARK_SPREAD = 2.0
+#: An aligned face whose pixel standard deviation is below this (grey levels) is "nearly
+#: constant", e.g. all black because the landmarks sent the warp outside the image.
+MIN_FACE_CONTRAST = 2.0
 
 
 def template_points(canvas: tuple[int, int] = CANVAS) -> np.ndarray:
@@ -155,3 +164,54 @@ def align_face(
     if return_matrix:
         return aligned, moved, matrix
     return aligned, moved
+
+
+def landmark_problem(landmarks5: np.ndarray, image_shape: tuple[int, ...]) -> str | None:
+    """Why ``landmarks5`` ``(5, 2)`` cannot give a usable face in an image of ``image_shape``
+    (``(H, W, ...)``): not five finite points, a point outside the image, or all points
+    within :data:`MIN_LANDMARK_SPREAD` pixels of one point. None when they can."""
+    pts = np.asarray(landmarks5, dtype=np.float64)
+    if pts.shape != (5, 2):
+        return f"landmarks are not five (x, y) points (shape {pts.shape})"
+    if not np.all(np.isfinite(pts)):
+        return "landmarks are not finite numbers"
+    h, w = image_shape[:2]
+    outside = (
+        (pts[:, 0] < -0.5) | (pts[:, 0] > w - 0.5) | (pts[:, 1] < -0.5) | (pts[:, 1] > h - 0.5)
+    )
+    if outside.any():
+        names = ", ".join(LANDMARK_NAMES[i] for i in np.flatnonzero(outside))
+        return f"landmarks outside the {w}x{h} image ({names})"
+    spread = float(np.sqrt(((pts - pts.mean(0)) ** 2).sum(1).mean()))
+    if spread < MIN_LANDMARK_SPREAD:
+        return f"landmarks collapsed onto one point (spread {spread:.2f} px)"
+    return None
+
+
+def aligned_problem(aligned: np.ndarray) -> str | None:
+    """Why an aligned face is unusable (nearly constant pixels, e.g. all black), or None."""
+    contrast = float(np.asarray(aligned, dtype=np.float64).std())
+    if contrast < MIN_FACE_CONTRAST:
+        mean = float(np.mean(aligned))
+        return f"aligned face is nearly constant (pixel std {contrast:.2f}, mean {mean:.0f})"
+    return None
+
+
+def align_usable_face(
+    image: np.ndarray, landmarks5: np.ndarray, path, canvas: tuple[int, int] = CANVAS
+) -> np.ndarray:
+    """:func:`align_face` after and before the checks of a usable face.
+
+    Returns the aligned ``(height, width, 3)`` uint8 face. Degenerate landmarks
+    (:func:`landmark_problem`) or a nearly constant result (:func:`aligned_problem`) raise
+    :class:`~adfl_teach.preprocess.errors.FaceNotFoundError` ("no usable face: ...") naming
+    ``path``, so ``--skip-missing-faces`` treats them like any face that was not found.
+    """
+    problem = landmark_problem(landmarks5, np.shape(image))
+    aligned = None
+    if problem is None:
+        aligned, _ = align_face(image, landmarks5, canvas)
+        problem = aligned_problem(aligned)
+    if problem is not None:
+        raise FaceNotFoundError(path, f"no usable face: {problem}")
+    return aligned

@@ -39,27 +39,21 @@ from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
+import torch
 
 from adfl_teach.preprocess.align import SPHEREFACE_TEMPLATE, fit_similarity, transform_points
+from adfl_teach.preprocess.errors import (
+    DetectorUnavailableError,
+    FaceNotFoundError,
+    LandmarksFileError,
+)
+from adfl_teach.preprocess.landmark_files import (
+    five_from_68,
+    landmarks_file_for,
+    read_landmarks_file,
+)
 
 DETECTORS = ("mtcnn", "opencv", "landmarks")
-
-
-class FaceNotFoundError(ValueError):
-    """No face (or no landmarks) for an image. ``path`` names the file."""
-
-    def __init__(self, path, reason: str = "no face found"):
-        self.path = str(path) if path is not None else "<image>"
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
-class LandmarksFileError(ValueError):
-    """A landmarks file exists but cannot be read as ``x y`` lines (message names the file)."""
-
-
-class DetectorUnavailableError(RuntimeError):
-    """A detector cannot run here (package or model files missing); the message says why."""
 
 
 @dataclass
@@ -99,62 +93,8 @@ def order_landmarks(points: np.ndarray) -> np.ndarray:
     return pts
 
 
-def five_from_68(points68: np.ndarray) -> np.ndarray:
-    """The five alignment points from the 68-point (Multi-PIE/iBUG) markup of CK+.
-
-    0-based indices: eye centres = mean of 36-41 (image-left eye) and 42-47 (image-right eye),
-    nose tip = 30, mouth corners = 48 (left) and 54 (right).
-    """
-    p = np.asarray(points68, dtype=np.float64)
-    if p.shape != (68, 2):
-        raise ValueError(f"five_from_68 expects (68, 2) points, got {p.shape}")
-    return np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
-
-
 # ---------------------------------------------------------------------------------------------
-# landmarks given by the database
-
-
-def landmarks_file_for(image_path: str | Path) -> Path:
-    """Where the landmarks of an image live (CK+ layout, else beside the image)."""
-    path = Path(image_path)
-    parts = path.parts
-    if "cohn-kanade-images" in parts:
-        i = len(parts) - 1 - parts[::-1].index("cohn-kanade-images")
-        root = Path(*parts[:i]) if i > 0 else Path(".")
-        return root.joinpath("Landmarks", *parts[i + 1 : -1], f"{path.stem}_landmarks.txt")
-    return path.with_name(f"{path.stem}_landmarks.txt")
-
-
-def read_landmarks_file(path: str | Path) -> np.ndarray:
-    """Read a CK+-style landmarks file (lines ``x y``) and return the five points ``(5, 2)``."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise LandmarksFileError(f"{path}: cannot read landmarks file ({err})") from err
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split()
-        try:
-            values = [float(v) for v in fields]
-        except ValueError:
-            raise LandmarksFileError(
-                f"{path}: line {number} is not two numbers 'x y': {line.strip()!r}"
-            ) from None
-        if len(values) != 2:
-            raise LandmarksFileError(f"{path}: line {number} has {len(values)} numbers, expected 2")
-        rows.append(values)
-    points = np.array(rows, dtype=np.float64).reshape(-1, 2)
-    if not np.all(np.isfinite(points)):
-        raise LandmarksFileError(f"{path}: landmarks contain non-finite values")
-    if len(points) == 68:
-        return five_from_68(points)
-    if len(points) == 5:
-        return points
-    raise LandmarksFileError(f"{path}: {len(points)} landmarks; expected 68 (CK+) or 5 points")
+# landmarks given by the database (files: adfl_teach.preprocess.landmark_files)
 
 
 class LandmarksDetector:
@@ -198,12 +138,20 @@ class MTCNNDetector:
                 "numpy<2 are outdated; it runs with current versions). Alternatives: "
                 "--detector opencv, or --detector landmarks when the database has landmarks."
             ) from err
+        self.min_face_size = min_face_size
         self.model = MTCNN(keep_all=True, device=device, min_face_size=min_face_size)
 
     def detect(self, image_rgb: np.ndarray, path: str | Path | None = None) -> Detection:
-        import torch
-
         img = _as_rgb(image_rgb)
+        h, w = img.shape[:2]
+        if min(h, w) < self.min_face_size:
+            # facenet-pytorch would crash here (no image pyramid level: "torch.cat(): expected
+            # a non-empty list"); no face of the smallest size MTCNN looks for fits.
+            raise FaceNotFoundError(
+                path,
+                f"no face found: the {w}x{h} image is smaller than MTCNN's smallest face "
+                f"({self.min_face_size} px)",
+            )
         with torch.no_grad():
             boxes, probs, points = self.model.detect(img, landmarks=True)
         if boxes is None or len(boxes) == 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from .aus import EXPRESSIONS, expression_aus, sample_style
@@ -28,8 +29,6 @@ def contact_sheet(path=None, subjects: int = 6, seed: int = 0, config: SynthConf
         seed: database seed.
         config: knobs (``intensity``, ``identity_variety``, ``style_variety``, image size).
     """
-    import matplotlib.pyplot as plt
-
     if not isinstance(subjects, int) or subjects < 1:
         raise ValueError(f"subjects must be an integer >= 1, got {subjects!r}")
     config = config or SynthConfig()

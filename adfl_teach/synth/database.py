@@ -9,6 +9,7 @@ synthetic database is prepared by the same code as the real one::
     OUT/ground_truth.csv   one row per frame: subject, label, AU intensities, landmarks
     OUT/subjects.json      identity parameters and expression style per subject
     OUT/synth.json         generator version, seed, knobs, counts
+    OUT/.adfl-teach        marker: made by ``adfl-teach synth`` (``--overwrite`` may replace it)
 
 ``ground_truth.csv`` columns: ``path`` (relative to OUT), ``subject``, ``sequence``,
 ``frame`` (from 1), ``label`` / ``label_name`` (the *sequence's* CK+ code and name, as CK+
@@ -36,7 +37,6 @@ import io
 import json
 import multiprocessing
 import os
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -44,37 +44,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..data.output import OwnedFolder
 from ..runtime import progress_bar
 from .aus import AUS, CODE_OF, EXPRESSIONS, au_totals, expression_aus, sample_style
 from .config import SynthConfig
 from .identity import sample_identity
+from .layout import (
+    EMOTION_DIR,
+    GROUND_TRUTH_COLUMNS,
+    IMAGES_DIR,
+    LANDMARKS_DIR,
+    format_ckplus_number,
+    frame_name,
+    subject_id,
+)
 from .render import jitter_nuisance, render_face, sample_nuisance
 
 GENERATOR_VERSION = "1.0"
-IMAGES_DIR = "cohn-kanade-images"
-EMOTION_DIR = "Emotion"
-LANDMARKS_DIR = "Landmarks"
-GROUND_TRUTH_COLUMNS = (
-    ["path", "subject", "sequence", "frame", "label", "label_name", "expression", "ramp"]
-    + [f"AU{au}" for au in AUS]
-    + [f"{axis}{i}" for i in range(5) for axis in ("lx", "ly")]
-    + ["angle", "scale"]
-)
-
-
-def subject_id(index: int) -> str:
-    """CK+ subject id of subject ``index`` (0-based): ``S001``, ``S002``, ..."""
-    return f"S{index + 1:03d}"
-
-
-def frame_name(subject: str, sequence: int, frame: int) -> str:
-    """CK+ file stem, e.g. ``S005_001_00000001`` (frames numbered from 1)."""
-    return f"{subject}_{sequence:03d}_{frame:08d}"
-
-
-def format_ckplus_number(value: float) -> str:
-    """A number as CK+ writes it: three spaces and 7-digit scientific notation."""
-    return f"   {value:.7e}"
 
 
 def ramp(n_frames: int) -> np.ndarray:
@@ -200,14 +186,13 @@ def _render_subject(job: tuple) -> tuple[list[list], dict]:
     return rows, info
 
 
-def _prepare_output(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"output path {out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"output directory {out} exists and is not empty; pass overwrite=True "
-            "(CLI: --overwrite) to replace it"
-        )
+#: The output folder of ``adfl-teach synth`` (marked; see :mod:`adfl_teach.data.output`).
+SYNTH_FOLDER = OwnedFolder(
+    "synth",
+    frozenset(
+        {IMAGES_DIR, EMOTION_DIR, LANDMARKS_DIR, "ground_truth.csv", "subjects.json", "synth.json"}
+    ),
+)
 
 
 def generate_database(
@@ -221,13 +206,16 @@ def generate_database(
     """Generate a CK+-like database into directory ``out`` and return its path.
 
     Args:
-        out: target directory. Written atomically: everything goes to
-            ``OUT.partial-<pid>`` first and is renamed to ``out`` at the end.
+        out: target directory. Written atomically: everything goes to a marked sibling
+            ``.OUT.partial-<pid>`` first, renamed to ``out`` at the end
+            (:mod:`adfl_teach.data.output`).
         subjects: number of subjects; overrides ``config.subjects`` when given.
         seed: integer seed; same seed and knobs give byte-identical files.
         config: :class:`~adfl_teach.synth.config.SynthConfig` knobs (default: ``SynthConfig()``).
         progress: show a ``tqdm`` progress bar over subjects.
-        overwrite: replace an existing non-empty ``out`` (otherwise FileExistsError).
+        overwrite: replace an ``out`` that an earlier ``generate_database`` made (its
+            marker file proves it); a folder the tool did not make is never deleted
+            (FileExistsError naming its files).
 
     Returns:
         The absolute path of the finished database. Its ``synth.json`` holds the counts
@@ -240,42 +228,32 @@ def generate_database(
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     seed = int(seed)
     out = Path(out).resolve()
-    _prepare_output(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f"{out.name}.partial-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with SYNTH_FOLDER.building(out, overwrite) as tmp:
         plan = plan_database(config.subjects, seed, config)
         jobs = [(i, plan[i], seed, config, str(tmp)) for i in range(config.subjects)]
-        bar = progress_bar(total=len(jobs), desc="synth subjects", unit="subj", enabled=progress)
-        workers = min(config.workers, os.cpu_count() or 1, len(jobs))
-        if workers > 1:
-            # "spawn", never "fork": a process forked after OpenCV or OpenMP started their
-            # thread pools (any notebook or test session that used cv2 or torch) can deadlock.
-            with ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")
-            ) as pool:
-                results = []
-                for result in pool.map(_render_subject, jobs):
-                    results.append(result)
-                    bar.update()
-        else:
-            results = []
-            for job in jobs:
-                results.append(_render_subject(job))
-                bar.update()
-        bar.close()
-        _write_tables(tmp, results, seed, config)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _prepare_output(out, overwrite)  # nobody filled it meanwhile
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
+        _write_tables(tmp, _render_all(jobs, config.workers, progress), seed, config)
     return out
+
+
+def _render_all(jobs: list, workers: int, progress: bool) -> list:
+    """Every subject's ``(rows, info)``, in subject order, from ``workers`` processes."""
+    bar = progress_bar(total=len(jobs), desc="synth subjects", unit="subj", enabled=progress)
+    workers = min(workers, os.cpu_count() or 1, len(jobs))
+    results = []
+    if workers > 1:
+        # "spawn", never "fork": a process forked after OpenCV or OpenMP started their
+        # thread pools (any notebook or test session that used cv2 or torch) can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for result in pool.map(_render_subject, jobs):
+                results.append(result)
+                bar.update()
+    else:
+        for job in jobs:
+            results.append(_render_subject(job))
+            bar.update()
+    bar.close()
+    return results
 
 
 def _write_tables(root: Path, results: list, seed: int, config: SynthConfig) -> None:

@@ -145,6 +145,15 @@ def sample_identity(rng: np.random.Generator, config=None) -> Identity:
     """
     variety = 1.0 if config is None else float(config.identity_variety)
     base = Identity()
+    # The draws happen in this order (shape, colours, accessories): reordering them would
+    # change every database generated with a given seed.
+    shape = _sample_shape(rng, base, variety)
+    colours = _sample_colours(rng, base, variety)
+    return Identity(**shape, **colours, **_sample_accessories(rng, min(variety, 1.0)))
+
+
+def _sample_shape(rng: np.random.Generator, base: Identity, variety: float) -> dict:
+    """The geometric parameters, each spread around its default by ``variety``."""
 
     def spread(name: str, half_range: float, low: float | None = None, high: float | None = None):
         value = getattr(base, name) + variety * half_range * rng.uniform(-1.0, 1.0)
@@ -152,7 +161,7 @@ def sample_identity(rng: np.random.Generator, config=None) -> Identity:
             np.clip(value, -np.inf if low is None else low, np.inf if high is None else high)
         )
 
-    shape = {
+    return {
         "face_width": spread("face_width", 13.0, 92.0, 136.0),
         "face_aspect": spread("face_aspect", 0.12, 1.15, 1.6),
         "cheek_width": spread("cheek_width", 0.05),
@@ -176,6 +185,10 @@ def sample_identity(rng: np.random.Generator, config=None) -> Identity:
         "hair_volume": spread("hair_volume", 0.04, 0.0, 0.14),
         "ear_size": spread("ear_size", 0.03, 0.14, 0.26),
     }
+
+
+def _sample_colours(rng: np.random.Generator, base: Identity, variety: float) -> dict:
+    """Skin, lip, iris, hair, shirt and background colours."""
     v = min(variety, 1.0)
     skin = _colour(SKIN_TONES, 0.4 + variety * 0.6 * rng.uniform(-1, 1), rng, 6 * v)
     redness = np.array([1.0, 0.62, 0.66]) * (0.82 + 0.1 * rng.uniform(-1, 1) * v)
@@ -189,6 +202,18 @@ def sample_identity(rng: np.random.Generator, config=None) -> Identity:
         int(c)
         for c in np.clip(np.array(base.background) + variety * 45 * rng.uniform(-1, 1, 3), 0, 255)
     )
+    return {
+        "skin": skin,
+        "lip": lip,
+        "iris": iris,
+        "hair": hair,
+        "shirt": shirt,
+        "background": background,
+    }
+
+
+def _sample_accessories(rng: np.random.Generator, v: float) -> dict:
+    """Hair style, glasses, beard and moustache, with probabilities proportional to ``v``."""
     style_p = np.array([1.0 - 0.6 * v, 0.3 * v, 0.1 * v, 0.2 * v])
     hair_style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=style_p / style_p.sum()))]
     glasses = ("none", "round", "square")[
@@ -196,16 +221,4 @@ def sample_identity(rng: np.random.Generator, config=None) -> Identity:
     ]
     beard = ("none", "stubble", "full")[int(rng.choice(3, p=[1 - 0.25 * v, 0.12 * v, 0.13 * v]))]
     moustache = bool(rng.random() < 0.15 * v)
-    return Identity(
-        **shape,
-        skin=skin,
-        lip=lip,
-        iris=iris,
-        hair=hair,
-        shirt=shirt,
-        background=background,
-        hair_style=hair_style,
-        glasses=glasses,
-        beard=beard,
-        moustache=moustache,
-    )
+    return {"hair_style": hair_style, "glasses": glasses, "beard": beard, "moustache": moustache}

@@ -1,13 +1,17 @@
-"""What every protocol module shares: the :class:`Sample` it selects and frame reading.
+"""What every protocol module shares: the :class:`Protocol` base class, the :class:`Sample`
+it selects, and the readers of frames, label codes and sequence lists.
 
 A protocol (sec. 3.2) answers two questions about a database in its native layout: *where*
 is it (:meth:`Protocol.find_root`, which fails with a message saying what layout was expected)
-and *which frames* with *which labels* (:meth:`Protocol.collect`). Detection, alignment and
-writing are the same for every database (:mod:`adfl_teach.data.prepare`).
+and *which frames* with *which labels* (:meth:`Protocol.collect`). Its class also carries what
+the rest of the project shows about it: the ``--help`` line, the Table 2 column and the data
+script. Detection, alignment and writing are the same for every database
+(:mod:`adfl_teach.data.prepare`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,11 +71,28 @@ class Collection:
 
 
 class Protocol:
-    """Base class; subclasses set ``name``, ``classes`` and implement the two methods."""
+    """Base class; a subclass sets the attributes below and implements the two methods.
+
+    Attributes:
+        name: the command-line name (``adfl-teach prepare NAME``).
+        title: the database's usual name (error messages, result tables).
+        classes: class names, index 0 = ``neutral``.
+        layout: one line: the native layout expected under ``--src`` (errors).
+        help: one line for ``adfl-teach prepare --help``.
+        obtain: where the database comes from (the data script's ``--help``).
+        table2_column: the database's column in the paper's Table 2
+            (:data:`adfl_teach.summary.TABLE_2`), or None for a database the paper did not use.
+        data_script: the wrapper's file name in ``data_scripts/``, or None for none.
+    """
 
     name: str = ""
+    title: str = ""
     classes: tuple[str, ...] = ()
-    layout: str = ""  # one line, for error messages and --help
+    layout: str = ""
+    help: str = ""
+    obtain: str = ""
+    table2_column: int | None = None
+    data_script: str | None = None
 
     def find_root(self, src: str | Path) -> Path:
         """The database root inside ``src``; fails with a message saying what layout was
@@ -99,10 +120,6 @@ class Protocol:
         return DatasetError(
             f"{src}: does not look like {self.title}{extra}; expected {self.layout}"
         )
-
-    @property
-    def title(self) -> str:
-        return self.name
 
 
 def natural_key(text: str) -> tuple:
@@ -180,3 +197,33 @@ def safe_name(text: str) -> str:
     """An ID usable as a folder name (anything but letters, digits, ``-_.`` becomes ``_``)."""
     cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", str(text).strip())
     return cleaned.strip(".") or "_"
+
+
+def parse_label_code(text: str, path: Path, codes, meaning: str) -> int:
+    """A label code written as a number (``"3"``, ``"3.0000000e+00"``) -> the int in ``codes``.
+
+    ``inf``, ``1e400``, ``nan``, fractions and codes outside ``codes`` raise
+    :class:`~adfl_teach.data.prepared.DatasetError` naming ``path``; ``meaning`` lists the
+    valid codes for the message.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise DatasetError(f"{path}: label {text!r} is not a number ({meaning})") from None
+    if not math.isfinite(value) or value != int(value) or int(value) not in codes:
+        raise DatasetError(f"{path}: label code {text} out of range: {meaning}")
+    return int(value)
+
+
+def read_sequence_list(path: str | Path) -> list[str]:
+    """Sequence ids from a text file, one per line; ``#`` starts a comment."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: cannot read the sequence list ({err})") from err
+    ids = [line.split("#", 1)[0].strip() for line in lines]
+    ids = [i for i in ids if i]
+    if not ids:
+        raise DatasetError(f"{path}: the sequence list is empty")
+    return ids

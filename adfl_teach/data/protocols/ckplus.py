@@ -38,6 +38,7 @@ from adfl_teach.data.protocols.base import (
     frame_number,
     list_dirs,
     list_images,
+    parse_label_code,
 )
 from adfl_teach.expressions import CKPLUS_CLASSES
 
@@ -49,7 +50,7 @@ PEAK_FRAMES = 3  # "the last three frames with provided label", sec. 3.2
 def read_emotion_file(path: Path) -> int:
     """The label of a CK+ Emotion file: one number, an integer in 1..7 (e.g. ``3.0000000e+00``)."""
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise DatasetError(f"{path}: cannot read Emotion file ({err})") from err
     tokens = text.split()
@@ -58,18 +59,11 @@ def read_emotion_file(path: Path) -> int:
             f"{path}: malformed Emotion file: expected one number like '3.0000000e+00', "
             f"found {len(tokens)} fields"
         )
-    try:
-        value = float(tokens[0])
-    except ValueError:
-        raise DatasetError(
-            f"{path}: malformed Emotion file: {tokens[0]!r} is not a number"
-        ) from None
-    if value != int(value) or not 1 <= value <= 7:
-        raise DatasetError(
-            f"{path}: Emotion code {tokens[0]} out of range: CK+ sequence labels are integers "
-            "1..7 (1 anger, 2 contempt, 3 disgust, 4 fear, 5 happy, 6 sadness, 7 surprise)"
-        )
-    return int(value)
+    meaning = (
+        "CK+ sequence labels are integers 1..7 (1 anger, 2 contempt, 3 disgust, 4 fear, "
+        "5 happy, 6 sadness, 7 surprise)"
+    )
+    return parse_label_code(tokens[0], path, range(1, 8), meaning)
 
 
 class CKPlus(Protocol):
@@ -80,6 +74,16 @@ class CKPlus(Protocol):
         "SRC/cohn-kanade-images/S005/001/S005_001_00000001.png and "
         "SRC/Emotion/S005/001/S005_001_00000011_emotion.txt (optional SRC/Landmarks/...)"
     )
+    help = "CK+: SRC/cohn-kanade-images/S005/001/*.png + SRC/Emotion/... (+ SRC/Landmarks/...)"
+    obtain = (
+        "Where to get it: CK+ (Lucey et al., CVPR Workshops 2010) is distributed by its "
+        "authors (the Affect Analysis Group, University of Pittsburgh) to researchers who sign "
+        "its licence agreement. This project never ships or downloads it: request it yourself "
+        "and point --src at your copy, with cohn-kanade-images/, Emotion/ and (optional) "
+        "Landmarks/ side by side."
+    )
+    table2_column = 0
+    data_script = "prepare_ckplus.py"
 
     def find_root(self, src: str | Path) -> Path:
         src = self.source_dir(src)

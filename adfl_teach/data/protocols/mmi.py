@@ -47,6 +47,7 @@ from adfl_teach.data.protocols.base import (
     count_video_frames,
     list_dirs,
     list_images,
+    parse_label_code,
     safe_name,
 )
 from adfl_teach.expressions import BASIC_CLASSES
@@ -94,32 +95,8 @@ def read_session_xml(path: Path) -> tuple[str, int | None]:
         raise DatasetError(f"{path}: no subject id (expected a Subject attribute or element)")
     if emotion is None or not str(emotion).strip():
         return str(subject).strip(), None
-    try:
-        code = float(emotion)
-    except ValueError:
-        raise DatasetError(
-            f"{path}: Emotion {emotion!r} is not a number (MMI codes 1..6)"
-        ) from None
-    if code != int(code) or int(code) not in MMI_CODES:
-        raise DatasetError(
-            f"{path}: Emotion code {emotion} out of range: MMI codes are 1 anger, 2 disgust, "
-            "3 fear, 4 happiness, 5 sadness, 6 surprise"
-        )
-    return str(subject).strip(), int(code)
-
-
-def read_sequence_list(path: str | Path) -> list[str]:
-    """Session ids from a text file, one per line; blank lines and ``#`` comments ignored."""
-    path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as err:
-        raise DatasetError(f"{path}: cannot read the sequence list ({err})") from err
-    ids = [line.split("#", 1)[0].strip() for line in lines]
-    ids = [i for i in ids if i]
-    if not ids:
-        raise DatasetError(f"{path}: the sequence list is empty")
-    return ids
+    meaning = "MMI Emotion codes are 1 anger, 2 disgust, 3 fear, 4 happiness, 5 sadness, 6 surprise"
+    return str(subject).strip(), parse_label_code(emotion.strip(), path, MMI_CODES, meaning)
 
 
 class MMI(Protocol):
@@ -130,6 +107,18 @@ class MMI(Protocol):
         "SRC/Sessions/<session>/session.xml with frames in SRC/Sessions/<session>/frames/ "
         "(or images or an .avi video in the session folder)"
     )
+    help = "MMI: SRC/Sessions/<session>/session.xml + frames/ (or images, or an .avi)"
+    obtain = (
+        "Where to get it: the MMI Facial Expression Database (Pantic et al., ICME 2005; Valstar "
+        "& Pantic 2010) is distributed through its website (mmifacedb.eu) to registered "
+        "researchers who accept its end-user licence. This project never ships or downloads "
+        'it: point --src at your copy of the "Sessions" download. The supported layout was '
+        "written without access to MMI, so check the printed counts against your copy. The "
+        "paper used 209 front-view sequences of the 236 labelled with the six basic "
+        "expressions; pass their session ids with --sequences FILE (one per line)."
+    )
+    table2_column = 1
+    data_script = "prepare_mmi.py"
 
     def find_root(self, src: str | Path) -> Path:
         src = self.source_dir(src)

@@ -37,9 +37,19 @@ PEAK_FRAMES = 3
 
 class OuluCASIA(Protocol):
     name = "oulu"
-    title = "Oulu-CASIA (VIS, strong illumination)"
+    title = "Oulu-CASIA"
     classes = CLASSES
     layout = "SRC/VL/Strong/P001/Anger/000.jpeg (or SRC/OriginalImg/VL/Strong/..., or SRC = Strong)"
+    help = "Oulu-CASIA VIS strong: SRC/VL/Strong/P001/Anger/000.jpeg (or SRC = Strong)"
+    obtain = (
+        "Where to get it: Oulu-CASIA NIR&VIS (Zhao et al., Image and Vision Computing 2011) is "
+        "distributed by the University of Oulu (Center for Machine Vision and Signal Analysis) "
+        "to researchers who sign its licence agreement. This project never ships or downloads "
+        "it: point --src at your copy (the folder holding VL/Strong or OriginalImg/VL/Strong, "
+        "or the Strong folder itself). The paper uses the VIS camera under strong illumination."
+    )
+    table2_column = 2
+    data_script = "prepare_oulu.py"
 
     def find_root(self, src: str | Path) -> Path:
         src = self.source_dir(src)
