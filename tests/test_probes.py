@@ -19,6 +19,7 @@ from adfl_teach.probes import (
 )
 
 N_SUBJECTS, PER_SUBJECT, CLASSES, TEST_SUBJECTS = 12, 24, 5, 3
+CLASS_NAMES = ("neutral", "anger", "happiness", "sadness", "surprise")
 
 
 def structured_features(seed=0):
@@ -161,13 +162,13 @@ def test_finished_folds_reads_the_seed_layout_and_a_run_from_before_seeds(tmp_pa
 
 
 def test_probe_run_fits_on_the_training_folds_of_a_trained_run(tmp_path, fit_calls):
-    from conftest import striped_imageset
     from prepared_fakes import write_prepared
 
     from adfl_teach.config import get_preset
     from adfl_teach.cv import CHECKPOINT, cross_validate
     from adfl_teach.data.imageset import ImageSet
     from adfl_teach.data.prepared import load_prepared
+    from adfl_teach.toydata import striped_imageset
     from adfl_teach.training import load_model
 
     data = striped_imageset(200, seed=0)
@@ -175,7 +176,7 @@ def test_probe_run_fits_on_the_training_folds_of_a_trained_run(tmp_path, fit_cal
     prepared = write_prepared(
         tmp_path / "prepared",
         ImageSet(data.images, data.labels, subjects),
-        ("n", "a", "b", "c", "d"),
+        CLASS_NAMES,
     )
     run = tmp_path / "run"
     cfg = get_preset("smoke").replace(optim={"epochs": 1})
