@@ -9,6 +9,8 @@ against.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
 NUM_CROPS = 10
@@ -40,32 +42,40 @@ def crop_boxes(canvas: tuple[int, int], crop: tuple[int, int]) -> list[tuple[int
     return [(t, left, False) for t, left in five] + [(t, left, True) for t, left in five]
 
 
+@lru_cache(maxsize=32)
+def _box_table(canvas: tuple[int, int], crop: tuple[int, int], device: torch.device):
+    """:func:`crop_boxes` as a ``(10, 3)`` long tensor on ``device``, made once per device."""
+    return torch.tensor(crop_boxes(canvas, crop), dtype=torch.long, device=device)
+
+
 def take_crops(
     images: torch.Tensor, crop_index: torch.Tensor, crop: tuple[int, int]
 ) -> torch.Tensor:
-    """Cut crop ``crop_index[b]`` out of ``images[b]``.
+    """Cut crop ``crop_index[b]`` out of ``images[b]``, on the images' device.
 
-    images: ``(B, C, H, W)`` on the canvas; crop_index: ``(B,)`` integers in 0..9.
-    Returns ``(B, C, h, w)``. The mirrored crops are cut from the flipped image, exactly as
-    TenCrop does (mirror first, then the same box).
+    images: ``(B, C, H, W)`` on the canvas; crop_index: ``(B,)`` integers in 0..9 (same
+    device). Returns ``(B, C, h, w)``. A mirrored crop is the same box cut from the flipped
+    image, exactly as TenCrop does (mirror first, then the box): column ``j`` of the box
+    reads column ``W - 1 - (left + j)`` of the image. Two gathers for the whole batch (rows,
+    then columns), so no step waits for the host.
     """
     h, w = crop
-    boxes = crop_boxes(tuple(images.shape[-2:]), crop)
-    out = images.new_empty((images.shape[0], images.shape[1], h, w))
-    for k, (top, left, mirrored) in enumerate(boxes):
-        sel = (crop_index == k).nonzero(as_tuple=True)[0]
-        if sel.numel() == 0:
-            continue
-        src = images[sel]
-        if mirrored:
-            src = src.flip(-1)
-        out[sel] = src[..., top : top + h, left : left + w]
-    return out
+    b, c, height, width = images.shape
+    boxes = _box_table((height, width), tuple(crop), images.device)[crop_index]
+    top, left, mirrored = boxes.unbind(1)
+    rows = top[:, None] + torch.arange(h, device=images.device)  # (B, h)
+    cols = left[:, None] + torch.arange(w, device=images.device)  # (B, w)
+    cols = torch.where(mirrored[:, None].bool(), width - 1 - cols, cols)
+    out = torch.gather(images, 2, rows[:, None, :, None].expand(b, c, h, width))
+    return torch.gather(out, 3, cols[:, None, None, :].expand(b, c, h, w))
 
 
 def ten_crops(images: torch.Tensor, crop: tuple[int, int]) -> torch.Tensor:
     """All ten crops: ``(B, C, H, W)`` -> ``(10, B, C, h, w)`` (used at evaluation)."""
     b = images.shape[0]
     return torch.stack(
-        [take_crops(images, torch.full((b,), k, dtype=torch.long), crop) for k in range(NUM_CROPS)]
+        [
+            take_crops(images, torch.full((b,), k, device=images.device), crop)
+            for k in range(NUM_CROPS)
+        ]
     )

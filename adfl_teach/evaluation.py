@@ -55,13 +55,17 @@ class EvalResult:
 def predict_logits(
     model: nn.Module, images: torch.Tensor, config: Config, batch_size: int = 128, device=None
 ) -> torch.Tensor:
-    """Classifier logits averaged over the ten crops: ``(N, 3, H, W)`` uint8 -> ``(N, C)``."""
+    """Classifier logits averaged over the ten crops: ``(N, 3, H, W)`` uint8 -> ``(N, C)``.
+
+    The images go to the model's device once; the crops are cut there.
+    """
     device = device or next(model.parameters()).device
+    images = images.to(device)
     was_training = model.training
     model.eval()
     chunks = []
     for start in range(0, images.shape[0], batch_size):
-        batch = images[start : start + batch_size].to(device)
+        batch = images[start : start + batch_size]
         crops = ten_crops(batch, config.data.crop)  # (10, B, 3, h, w)
         logits = model(crops.flatten(0, 1)).classifier_logits.float()
         chunks.append(logits.view(NUM_CROPS, batch.shape[0], -1).mean(0).cpu())

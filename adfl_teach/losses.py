@@ -152,12 +152,19 @@ def active_terms(config: LossConfig, baseline: bool = False) -> tuple[str, ...]:
     return tuple(term for term in TERMS if weights[term] > 0)
 
 
-def classifier_loss(outputs: ModelOutput, targets, mask, config: LossConfig) -> torch.Tensor:
-    """l_r of eq. (7) on the AMS cosines, or, for the ``plain-softmax`` ablation (no cosines),
-    the plain cross-entropy of the classifier's logits."""
-    if outputs.classifier_cosines is None:
-        return masked_cross_entropy(outputs.classifier_logits, targets, mask)
-    return l_r(outputs.classifier_cosines, targets, mask, config.margin, outputs.scale)
+def classifier_loss(logits, cosines, targets, mask, margin: float, scale: float) -> torch.Tensor:
+    """l_r of eq. (7) on the AMS ``cosines``, or, for the ``plain-softmax`` ablation (cosines
+    ``None``), the plain cross-entropy of the classifier's ``logits``."""
+    if cosines is None:
+        return masked_cross_entropy(logits, targets, mask)
+    return l_r(cosines, targets, mask, margin, scale)
+
+
+def _classifier_term(outputs: ModelOutput, targets, mask, config: LossConfig) -> torch.Tensor:
+    return classifier_loss(
+        outputs.classifier_logits, outputs.classifier_cosines, targets, mask,
+        config.margin, outputs.scale,
+    )  # fmt: skip
 
 
 def adfl_objective(
@@ -175,7 +182,7 @@ def adfl_objective(
         "l_d": l_d(outputs.splitter_logits, targets, mask),
         "l_a": l_a(outputs.dispeller_logits, labels),
         "l_n": l_n(outputs.fooled_dispeller_logits, mask),
-        "l_r": classifier_loss(outputs, targets, mask, cfg),
+        "l_r": _classifier_term(outputs, targets, mask, cfg),
     }
     # ``no-entropy`` ablation: l_n is still measured (a diagnostic) but left out of eq. (8).
     entropy_term = terms["l_n"] if cfg.use_entropy else torch.zeros_like(terms["l_n"])
@@ -197,7 +204,7 @@ def baseline_objective(
     """The baseline's objective (sec. 3.1): the AMS loss alone, on non-neutral samples.
     Returns ``{"l_r", "total"}``."""
     targets, mask = head_targets(labels, outputs.neutral_index, outputs.neutral_is_class)
-    loss = classifier_loss(outputs, targets, mask, config or LossConfig())
+    loss = _classifier_term(outputs, targets, mask, config or LossConfig())
     return {"l_r": loss, "total": loss}
 
 

@@ -18,6 +18,9 @@ total loss (eq. 8) with *one* optimizer trains every part as the paper says:
 * ``f_r`` = FC(residue(f_e.detach(), f_n.detach())): l_r trains B_r's FC and the classifier
   only (sec. 2.4; ``ModelConfig.residual_trains_branches`` lifts the detach, an ablation).
 
+Beyond the paper, ``ModelConfig.standardize_features`` passes f_e and f_n through a
+non-affine BatchNorm1d before the dispeller and the residue (the routing is unchanged).
+
 The building blocks (conv stages, branches, classifier heads) are in :mod:`adfl_teach.layers`.
 """
 
@@ -33,7 +36,7 @@ from torch import nn
 from adfl_teach.config import Config, ModelConfig
 from adfl_teach.layers import Branch, SharedLayers, make_classifier, normalize_pixels
 
-# The seven parts of Fig. 2, by their attribute names on :class:`ADFL`.
+#: The seven parts of Fig. 2, by their attribute names on :class:`ADFL`.
 PARTS = (
     "shared",
     "expression_branch",
@@ -44,17 +47,17 @@ PARTS = (
     "classifier",
 )
 
-# The paper's routing (sec. 2.2-2.4, NOTES.md table): loss -> the parts its gradient updates.
-# Every other part receives exactly zero gradient from that loss.
+#: Loss -> the parts its gradient updates, the paper's routing (sec. 2.2-2.4 and the
+#: NOTES.md table). Every other part receives exactly zero gradient from that loss.
 ROUTING = {
     "l_d": frozenset({"splitter", "expression_branch", "shared"}),  # eq. (2)
     "l_a": frozenset({"dispeller"}),  # text below eq. (3)
     "l_n": frozenset({"neutral_branch", "shared"}),  # eq. (4)
     "l_r": frozenset({"residual_fc", "classifier"}),  # eq. (7), sec. 2.4
 }
-# What ``residual_trains_branches`` (an ablation) adds to l_r's row.
+#: What ``residual_trains_branches`` (an ablation) adds to l_r's row.
 BRANCH_PARTS = frozenset({"expression_branch", "neutral_branch", "shared"})
-# The baseline (sec. 3.1) has one loss, the AMS loss, and it reaches all three of its parts.
+#: The baseline (sec. 3.1) has one loss, the AMS loss, and it reaches all three of its parts.
 BASELINE_ROUTING = {"l_r": frozenset({"shared", "expression_branch", "classifier"})}
 
 
@@ -99,6 +102,14 @@ class ModelOutput:
         return {f.name for f in fields(self) if isinstance(getattr(self, f.name), torch.Tensor)}
 
 
+def _standardizer(cfg: ModelConfig) -> nn.Module:
+    """Beyond the paper (``standardize_features``): zero mean and unit variance per feature
+    dimension, no learned scale or shift. Otherwise the identity."""
+    if cfg.standardize_features:
+        return nn.BatchNorm1d(cfg.feature_dim, affine=False)
+    return nn.Identity()
+
+
 class _ExpressionModel(nn.Module):
     """Shared bookkeeping: class counts, input scaling, the AMS ``scale`` used for logits."""
 
@@ -133,7 +144,9 @@ class _ExpressionModel(nn.Module):
             raise ValueError(f"expected images of shape (B, 3, H, W), got {tuple(images.shape)}")
         return normalize_pixels(images) if images.dtype == torch.uint8 else images
 
-    def _classify(self, f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def classify(self, f: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The classifier head on ``(B, D)`` features: ``(logits, cosines)``; the logits are
+        ``scale * cosines`` for AMS (no margin: for predictions), cosines ``None`` otherwise."""
         if self.classifier.uses_cosines:
             cos = self.classifier(f)
             return self.scale * cos, cos
@@ -178,6 +191,8 @@ class ADFL(_ExpressionModel):
             residue_dim = cfg.widths[3] * h * w
         self.residual_fc = nn.Linear(residue_dim, cfg.feature_dim)  # FC-256 of B_θr
         self.classifier = make_classifier(cfg, self.head_classes)
+        self.expressive_standardizer = _standardizer(cfg)
+        self.neutral_standardizer = _standardizer(cfg)
 
     @property
     def routing(self) -> dict[str, frozenset[str]]:
@@ -190,22 +205,24 @@ class ADFL(_ExpressionModel):
         shared = self.shared(self._prepare(images))
         maps_e, f_e = self.expression_branch(shared)
         maps_n, f_n = self.neutral_branch(shared)
+        # What the dispeller and the residue see (standardised only if standardize_features).
+        z_e, z_n = self.expressive_standardizer(f_e), self.neutral_standardizer(f_n)
 
         # l_a: the dispeller learns to read the expression from a *fixed* f_n.
-        dispeller_logits = self.dispeller(f_n.detach())
+        dispeller_logits = self.dispeller(z_n.detach())
         # l_n: B_n and the shared layers learn to fool a *fixed* dispeller (eq. 4).
-        fooled = F.linear(f_n, self.dispeller.weight.detach(), self.dispeller.bias.detach())
+        fooled = F.linear(z_n, self.dispeller.weight.detach(), self.dispeller.bias.detach())
 
         # B_θr: residue calculation (eq. 5) then FC-256; l_r stops at the residue (sec. 2.4).
         if self.config.residue == "features":
-            expressive, neutral = f_e, f_n
+            expressive, neutral = z_e, z_n
         else:
             expressive, neutral = maps_e.flatten(1), maps_n.flatten(1)
         if not self.config.residual_trains_branches:
             expressive, neutral = expressive.detach(), neutral.detach()
         difference = residue(expressive, neutral)
         f_r = self.residual_fc(difference)
-        logits, cosines = self._classify(f_r)
+        logits, cosines = self.classify(f_r)
         return self._output(
             f_e=f_e,
             f_n=f_n,
@@ -239,7 +256,7 @@ class Baseline(_ExpressionModel):
 
     def forward(self, images: torch.Tensor) -> ModelOutput:
         _, f_e = self.expression_branch(self.shared(self._prepare(images)))
-        logits, cosines = self._classify(f_e)
+        logits, cosines = self.classify(f_e)
         return self._output(f_e=f_e, classifier_logits=logits, classifier_cosines=cosines)
 
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from adfl_teach.diagnostics import COLLAPSE_SPREAD_RATIO, collapse_signature
+
 # Small figures keep the book's pages and the committed-without-outputs notebooks light.
 FIGURE_DPI = 80
 FIGSIZE = (6.0, 3.2)
@@ -306,3 +308,33 @@ def _palette(n: int):
 def figure_has_axis_labels(fig) -> bool:
     """True when every visible axes of ``fig`` has both an x and a y label (used by tests)."""
     return all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes if ax.get_visible())
+
+
+def plot_game(history: Sequence[dict], title: str | None = None):
+    """The adversarial game of an ADFL history (:mod:`adfl_teach.diagnostics`), four panels:
+    splitter vs classifier train accuracy; the dispeller's accuracy; l_a against the
+    label-prior entropy; f_n's spread over f_e's (log axis, with the collapse threshold).
+    The title says so when :func:`~adfl_teach.diagnostics.collapse_signature` flags a collapse.
+    """
+    rows = [r for r in history if "fn_spread_ratio" in r]
+    if not rows:
+        raise KeyError("history has no game diagnostics (fn_spread_ratio): not an ADFL history")
+    prior = rows[-1]["label_prior_entropy"]
+    panels = (  # (y label, {curve label: history key}, reference line)
+        ("train accuracy", {"splitter": "splitter_train_accuracy", "classifier": "train_accuracy"}, None),
+        ("dispeller accuracy", {"dispeller": "dispeller_accuracy"}, None),
+        ("l_a (nats)", {"l_a": "l_a"}, (prior, "label-prior entropy")),
+        ("spread f_n / f_e", {"f_n / f_e": "fn_spread_ratio"}, (COLLAPSE_SPREAD_RATIO, "collapse")),
+    )  # fmt: skip
+    fig, axes = _figure(2, 2, size=(FIGSIZE[0] * 1.6, FIGSIZE[1] * 1.6))
+    x = [r.get("epoch", i + 1) for i, r in enumerate(rows)]
+    for ax, (ylabel, curves, hline) in zip(axes.flat, panels):
+        ys = {label: [r[key] for r in rows] for label, key in curves.items()}
+        plot_curves(x, ys, "epoch", ylabel, hline=hline, ax=ax)
+    axes[1, 1].set_yscale("log")
+    collapse = collapse_signature(history)
+    flag = f"f_n collapsed by epoch {collapse['epoch']}" if collapse else ""
+    if title or flag:
+        fig.suptitle(" - ".join(t for t in (title, flag) if t))
+    fig.tight_layout()
+    return fig

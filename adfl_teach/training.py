@@ -1,10 +1,13 @@
 """Training of one fold (sec. 3.1), top to bottom.
 
-* One Adam optimizer over all parameters, one backward of the total loss per step: the
-  gradient routing of :data:`adfl_teach.model.ROUTING` is built into the model's forward pass.
-* Ten crops: each training sample uses one of its ten crops, drawn afresh every epoch
-  (``train_crops="random"``), or all ten (``"all"``). Evaluation
+* One Adam optimizer, one backward of the total loss per step: the gradient routing of
+  :data:`adfl_teach.model.ROUTING` is built into the model's forward pass; parts that no
+  active loss term reaches are left out of the optimizer (:mod:`adfl_teach.optimization`).
+* Ten crops: every epoch trains on all ten crops of every image (``train_crops="all"``, the
+  paper) or on one of them drawn afresh (``"random"``). Evaluation
   (:mod:`adfl_teach.evaluation`) averages the predictions of the ten crops.
+* The training images (uint8) go to the device once; crops are cut there and each epoch's
+  order is drawn once, so no step copies data from the host or waits for it.
 * A checkpoint after every epoch, written atomically. Shuffling and crop choice of epoch
   ``e`` come from a generator seeded by ``(seed, e)``, so a run resumed from its checkpoint
   ends with the same weights as an uninterrupted one (on CPU).
@@ -12,23 +15,23 @@
 
 from __future__ import annotations
 
-import math
 import time
-from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
+from adfl_teach.acceleration import autocast, make_scaler, prepare_images, prepare_model
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS, take_crops
 from adfl_teach.data.imageset import ImageSet
-from adfl_teach.diagnostics import dispeller_entropy
-from adfl_teach.evaluation import evaluate, predicted_classes
+from adfl_teach.diagnostics import epoch_summary, label_prior_entropy, step_statistics
+from adfl_teach.evaluation import evaluate
+from adfl_teach.head_refit import refit_head
 from adfl_teach.losses import non_neutral_mask, objective
 from adfl_teach.model import create_model
+from adfl_teach.optimization import make_optimizer, make_scheduler
 from adfl_teach.runtime import (
     load_checkpoint,
     progress_bar,
@@ -42,14 +45,6 @@ CHECKPOINT_FORMAT = "adfl-teach/checkpoint-1"
 
 class CheckpointMismatchError(ValueError):
     """A checkpoint to resume from was written by another run (kind, classes or identity)."""
-
-
-def make_optimizer(model: nn.Module, config: Config) -> torch.optim.Adam:
-    """Adam with the paper's betas, eps, weight decay and learning rate (sec. 3.1)."""
-    o = config.optim
-    return torch.optim.Adam(
-        model.parameters(), lr=o.lr, betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay
-    )
 
 
 def epoch_order(n: int, seed: int, epoch: int, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,33 +61,22 @@ def epoch_order(n: int, seed: int, epoch: int, mode: str) -> tuple[torch.Tensor,
 def training_step(model, images, labels, optimizer, config: Config, scaler=None) -> dict:
     """One step: forward, the objective (eq. 8), one backward, one Adam update.
 
-    Returns the float value of every loss term, plus counts for accuracy bookkeeping.
+    Returns every loss term and the step's statistics
+    (:func:`~adfl_teach.diagnostics.step_statistics`) as detached 0-dim tensors on the
+    device: nothing waits for the host.
     """
-    use_amp = scaler is not None
-    autocast = torch.autocast("cuda", dtype=torch.float16) if use_amp else nullcontext()
-    with autocast:
-        out = model(images)
+    with autocast(config, images.device):
+        out = model(prepare_images(images, config))
         terms = objective(out, labels, config.loss)
     optimizer.zero_grad(set_to_none=True)
-    if use_amp:
+    if scaler is not None:
         scaler.scale(terms["total"]).backward()
         scaler.step(optimizer)
         scaler.update()
     else:
         terms["total"].backward()
         optimizer.step()
-    values = {k: float(v.detach()) for k, v in terms.items()}
-    with torch.no_grad():
-        mask = non_neutral_mask(labels, model.neutral_index)
-        pred = predicted_classes(out.classifier_logits, model.neutral_index, model.neutral_is_class)
-        values["correct"] = int(((pred == labels) & mask).sum())
-        values["counted"] = int(mask.sum())
-        if out.dispeller_logits is not None:
-            values["dispeller_entropy"] = float(dispeller_entropy(out.dispeller_logits[mask]))
-            values["dispeller_correct"] = int(
-                ((out.dispeller_logits.argmax(1) == labels) & mask).sum()
-            )
-    return values
+    return {**{k: v.detach().float() for k, v in terms.items()}, **step_statistics(out, labels)}
 
 
 @dataclass
@@ -100,22 +84,73 @@ class TrainResult:
     model: nn.Module
     history: list[dict]
     checkpoint: Path | None
+    head_refit: list[dict] = field(default_factory=list)
 
 
-def _checkpoint_state(model, optimizer, scaler, history, epoch, config, kind, identity) -> dict:
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "kind": kind,
-        "identity": identity,
-        "epoch": epoch,
-        "num_classes": model.num_classes,
-        "neutral_index": model.neutral_index,
-        "config": config.to_dict(),
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "scaler": scaler.state_dict() if scaler is not None else None,
-        "history": history,
-    }
+@dataclass
+class _Session:
+    """What one training run holds: the model (checkpoints, evaluation), the module a step
+    calls (compiled or the model itself), the optimizer, its schedule and gradient scaler."""
+
+    kind: str
+    model: nn.Module
+    step_model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler | None
+    config: Config
+
+    @classmethod
+    def start(cls, kind, num_classes, neutral_index, config, device) -> _Session:
+        set_seed(config.seed)
+        model = create_model(kind, num_classes, neutral_index, config).to(device)
+        step_model = prepare_model(model, config)
+        optimizer = make_optimizer(model, config)
+        scheduler = make_scheduler(optimizer, config)
+        return cls(
+            kind, model, step_model, optimizer, scheduler, make_scaler(config, device), config
+        )
+
+    def state(self, history, epoch: int, identity: dict | None, head_refit=None) -> dict:
+        """The checkpoint after ``epoch`` epochs (and the head refit's record, once done)."""
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "kind": self.kind,
+            "identity": identity,
+            "epoch": epoch,
+            "num_classes": self.model.num_classes,
+            "neutral_index": self.model.neutral_index,
+            "config": self.config.to_dict(),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            "history": history,
+            "head_refit": head_refit,
+        }
+
+    def resume(self, checkpoint: Path, identity: dict | None) -> tuple[list, int, list | None]:
+        """Load ``checkpoint``; returns ``(history, epochs done, head refit record)``. Raises
+        :class:`CheckpointMismatchError` if another kind of model, number of classes or
+        (when ``identity`` is given) another run's identity wrote it."""
+        state = load_checkpoint(checkpoint, map_location=next(self.model.parameters()).device)
+        kind, classes = state.get("kind"), state.get("num_classes")
+        if kind != self.kind or classes != self.model.num_classes:
+            raise CheckpointMismatchError(
+                f"checkpoint {checkpoint} holds a {kind} model with {classes} classes, "
+                f"not {self.kind} with {self.model.num_classes}"
+            )
+        differences = identity_differences(state.get("identity"), identity or {})
+        if identity is not None and differences:
+            raise CheckpointMismatchError(
+                f"checkpoint {checkpoint} was written by another run: {'; '.join(differences)}"
+            )
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if self.scaler is not None and state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        return list(state["history"]), int(state["epoch"]), state.get("head_refit")
 
 
 def _flatten(value, prefix: str = "") -> dict:
@@ -137,30 +172,6 @@ def identity_differences(saved: dict | None, wanted: dict) -> list[str]:
     ]
 
 
-def _resume(checkpoint: Path, kind, num_classes, identity, model, optimizer, scaler, device):
-    """Load ``checkpoint`` into model, optimizer and scaler; returns ``(history, epoch)``.
-
-    Raises :class:`CheckpointMismatchError` if it holds another kind of model, another
-    number of classes, or (when ``identity`` is given) another run's identity.
-    """
-    state = load_checkpoint(checkpoint, map_location=device)
-    if state.get("kind") != kind or state.get("num_classes") != num_classes:
-        raise CheckpointMismatchError(
-            f"checkpoint {checkpoint} holds a {state.get('kind')} model with "
-            f"{state.get('num_classes')} classes, not {kind} with {num_classes}"
-        )
-    differences = [] if identity is None else identity_differences(state.get("identity"), identity)
-    if differences:
-        raise CheckpointMismatchError(
-            f"checkpoint {checkpoint} was written by another run: {'; '.join(differences)}"
-        )
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    if scaler is not None and state.get("scaler"):
-        scaler.load_state_dict(state["scaler"])
-    return list(state["history"]), int(state["epoch"])
-
-
 def _training_images(kind: str, train_set: ImageSet, config: Config, neutral_index: int):
     """The images a model learns from: the baseline's only loss ignores neutral images
     (sec. 3.1), so it skips them altogether (unless neutral is a class)."""
@@ -172,39 +183,34 @@ def _training_images(kind: str, train_set: ImageSet, config: Config, neutral_ind
     return data
 
 
-def _mean(records: list[dict], key: str) -> float:
-    vals = [r[key] for r in records if key in r and not math.isnan(r[key])]
-    return float(np.mean(vals)) if vals else float("nan")
-
-
-def _epoch_record(epoch: int, steps: list[dict]) -> dict:
-    """One row of the history: the mean of every loss term over the steps, accuracies."""
-    record = {"epoch": epoch + 1}
-    for key in steps[0]:
-        if key not in ("correct", "counted", "dispeller_correct"):
-            record[key] = _mean(steps, key)
-    counted = max(sum(s["counted"] for s in steps), 1)
-    record["train_accuracy"] = sum(s["correct"] for s in steps) / counted
-    if "dispeller_correct" in steps[0]:
-        record["dispeller_accuracy"] = sum(s["dispeller_correct"] for s in steps) / counted
-    return record
-
-
-def _run_epoch(model, data: ImageSet, optimizer, config: Config, epoch, device, scaler):
+def _train_epoch(session: _Session, images, labels, epoch: int) -> dict:
     """One pass over the epoch's (image, crop) order, one training step per batch."""
-    index, crop = epoch_order(len(data), config.seed, epoch, config.data.train_crops)
-    bs = config.optim.batch_size
-    steps = []
+    cfg, device = session.config, images.device
+    index, crop = epoch_order(len(labels), cfg.seed, epoch, cfg.data.train_crops)
+    index, crop = index.to(device), crop.to(device)  # the epoch's order, drawn once
+    lr = session.optimizer.param_groups[0]["lr"]
+    bs, steps = cfg.optim.batch_size, []
     for start in range(0, index.numel(), bs):
         sel = index[start : start + bs]
         if sel.numel() < 2:  # BatchNorm needs two samples
             continue
-        images = take_crops(data.images[sel], crop[start : start + bs], config.data.crop)
-        labels = data.labels[sel]
+        batch = take_crops(images[sel], crop[start : start + bs], cfg.data.crop)
         steps.append(
-            training_step(model, images.to(device), labels.to(device), optimizer, config, scaler)
+            training_step(
+                session.step_model, batch, labels[sel], session.optimizer, cfg, session.scaler
+            )
         )
-    return steps
+    session.scheduler.step()
+    return {"epoch": epoch + 1, **epoch_summary(steps), "lr": lr}
+
+
+def _test_accuracy(session: _Session, test_set: ImageSet | None, epoch: int) -> dict:
+    """``{"test_accuracy": ...}`` every ``eval_every`` epochs and after the last; else ``{}``."""
+    cfg = session.config
+    due = (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.optim.epochs
+    if test_set is None or not due:
+        return {}
+    return {"test_accuracy": evaluate(session.model, test_set, cfg).accuracy}
 
 
 def train(
@@ -225,51 +231,45 @@ def train(
 
     checkpoint: file written after every epoch (atomically). If it exists and ``resume``,
     training continues from it. ``stop_after_epoch`` ends early (used to show and test
-    interruption). With ``test_set``, the ten-crop test accuracy is recorded every epoch.
-    The history holds, per epoch: every loss term's mean, train accuracy, the dispeller's
-    entropy and accuracy (ADFL), test accuracy, seconds. ``identity`` (a JSON-able dict
-    naming the run) is stored in the checkpoint; resuming from a checkpoint with another
-    identity raises :class:`CheckpointMismatchError`.
+    interruption). With ``test_set``, the ten-crop test accuracy is recorded every
+    ``config.eval_every`` epochs and after the last. The history holds, per epoch: every
+    loss term's mean, accuracies, the game's diagnostics (:mod:`adfl_teach.diagnostics`,
+    ADFL), the learning rate, seconds. With ``config.optim.head_refit_epochs`` (beyond the
+    paper), ADFL's head is then refit (:mod:`adfl_teach.head_refit`); its record is
+    ``TrainResult.head_refit``. ``identity`` (a JSON-able dict naming the run) is
+    stored in the checkpoint; resuming from a checkpoint with another identity raises
+    :class:`CheckpointMismatchError`.
     """
     device = select_device(config.device)
-    set_seed(config.seed)
-    model = create_model(kind, num_classes, neutral_index, config).to(device)
-    optimizer = make_optimizer(model, config)
-    scaler = torch.amp.GradScaler("cuda") if (config.amp and device.type == "cuda") else None
-    history, start_epoch = [], 0
+    session = _Session.start(kind, num_classes, neutral_index, config, device)
+    history, done, refit = [], 0, None
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint is not None and checkpoint.exists() and resume:
-        history, start_epoch = _resume(
-            checkpoint, kind, num_classes, identity, model, optimizer, scaler, device
-        )
+        history, done, refit = session.resume(checkpoint, identity)
     data = _training_images(kind, train_set, config, neutral_index)
+    images, labels = data.images.to(device), data.labels.to(device)  # once, not per step
+    prior = {"label_prior_entropy": label_prior_entropy(data.labels, num_classes)}
     epochs = config.optim.epochs
     last = epochs if stop_after_epoch is None else min(stop_after_epoch, epochs)
-    bar = progress_bar(
-        range(start_epoch, last), initial=start_epoch, total=epochs,
-        desc=description or kind, enabled=progress, leave=False,
-    )  # fmt: skip
-    model.train()
+    bar = progress_bar(range(done, last), initial=done, total=epochs,
+                       desc=description or kind, enabled=progress, leave=False)  # fmt: skip
+    session.model.train()
     for epoch in bar:
         t0 = time.perf_counter()
-        record = _epoch_record(
-            epoch, _run_epoch(model, data, optimizer, config, epoch, device, scaler)
-        )
-        if test_set is not None:
-            record["test_accuracy"] = evaluate(model, test_set, config, device).accuracy
+        record = _train_epoch(session, images, labels, epoch)
+        record.update((prior if kind == "adfl" else {}) | _test_accuracy(session, test_set, epoch))
         record["seconds"] = time.perf_counter() - t0
         history.append(record)
-        bar.set_postfix(
-            loss=f"{record['total']:.3f}",
-            acc=f"{record.get('test_accuracy', record['train_accuracy']):.3f}",
-        )
+        bar.set_postfix(loss=f"{record['total']:.3f}", train=f"{record['train_accuracy']:.3f}")
         if checkpoint is not None:
-            state = _checkpoint_state(
-                model, optimizer, scaler, history, epoch + 1, config, kind, identity
-            )
-            save_checkpoint(checkpoint, state)
+            save_checkpoint(checkpoint, session.state(history, epoch + 1, identity))
     bar.close()
-    return TrainResult(model=model, history=history, checkpoint=checkpoint)
+    if refit is None and kind == "adfl" and config.optim.head_refit_epochs and last == epochs:
+        refit = refit_head(session.model, images, labels, config)  # beyond the paper
+        refit[-1].update(_test_accuracy(session, test_set, epochs - 1))
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, session.state(history, epochs, identity, refit))
+    return TrainResult(session.model, history, checkpoint, refit or [])
 
 
 def load_model(checkpoint: str | Path, device="cpu") -> tuple[nn.Module, dict]:

@@ -17,8 +17,9 @@ import torch
 
 from adfl_teach.config import get_preset
 from adfl_teach.model import create_model
+from adfl_teach.optimization import make_optimizer
 from adfl_teach.runtime import select_device
-from adfl_teach.training import make_optimizer, training_step
+from adfl_teach.training import training_step
 
 
 def bench(kind: str, preset: str, batch: int | None, steps: int, warmup: int) -> dict:

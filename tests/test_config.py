@@ -48,6 +48,9 @@ def test_preset_variable_selects_the_preset(monkeypatch):
         ({"optim": {"batch_size": 0}}, "optim.batch_size"),
         ({"data": {"crop": (130, 96)}}, "data.crop"),
         ({"loss": {"lambda_n": -1.0}}, "loss.lambda_n"),
+        ({"eval_every": 0}, "eval_every"),
+        ({"amp": True}, "amp"),
+        ({"optim": {"head_refit_epochs": -2}}, "optim.head_refit_epochs"),
     ],
 )
 def test_invalid_values_name_the_field(changes, field):
@@ -87,3 +90,18 @@ def test_neutral_is_class_and_every_model_setting_live_in_model_config():
     assert set(dataclasses.asdict(Config().loss)) == {
         "margin", "lambda_d", "lambda_n", "lambda_r", "use_entropy",
     }  # fmt: skip
+
+
+def test_paper_trains_on_all_ten_crops_and_cpu_presets_say_they_do_not():
+    assert get_preset("paper").data.train_crops == "all"
+    for name in ("cpu-quick", "smoke"):
+        assert get_preset(name).data.train_crops == "random"
+        assert "train_crops" in PRESETS[name].__doc__ or "random crop" in PRESETS[name].__doc__
+
+
+def test_every_preset_states_its_schedule():
+    for name, factory in PRESETS.items():
+        assert factory().optim.schedule == "constant"
+        assert "schedule" in factory.__doc__ or "constant" in factory.__doc__, name
+    with pytest.raises(ConfigError, match=r"optim\.schedule must be one of"):
+        Config().replace(optim={"schedule": "linear"})

@@ -93,3 +93,10 @@ def test_bad_arguments_are_rejected():
         ADFL(num_classes=8, neutral_index=8)
     with pytest.raises(ValueError, match=r"\(B, 3, H, W\)"):
         ADFL(8)(torch.randn(3, 112, 96))
+
+
+def test_standardized_features_feed_a_zero_mean_residue_beyond_the_paper():
+    cfg = get_preset("smoke").replace(model={"standardize_features": True})
+    out = create_model("adfl", 5, 0, cfg)(torch.randn(16, 3, *cfg.data.crop))
+    assert out.residue.mean(0).abs().max() < 1e-4  # BN(f_e) - BN(f_n), per dimension
+    assert not torch.allclose(out.residue, out.f_e - out.f_n)  # f_e, f_n stay the raw ones

@@ -4,9 +4,12 @@ For each loss term alone: backward, then assert which parameter groups receive n
 gradients (every parameter tensor of the group) and which receive none at all.
 """
 
+import os
+
 import pytest
 import torch
 
+from adfl_teach.acceleration import autocast, prepare_images, prepare_model
 from adfl_teach.config import LossConfig, get_preset
 from adfl_teach.losses import active_terms, adfl_objective
 from adfl_teach.model import (
@@ -21,11 +24,18 @@ from adfl_teach.model import (
 
 SMOKE = get_preset("smoke")
 LABELS = torch.tensor([0, 1, 2, 3, 7, 0])
+# The speed options a CPU can run (adfl_teach.acceleration); none may change the routing.
+OPTIONS = {
+    "float32": {},
+    "channels_last": {"channels_last": True},
+    "bf16": {"amp": "bf16"},
+}
+COMPILE_VARIABLE = "ADFL_TEST_COMPILE"
 
 
 def gradients_by_group(model, loss):
     model.zero_grad(set_to_none=True)
-    loss.backward()
+    loss.backward(retain_graph=True)
     result = {}
     for name, params in parameter_groups(model).items():
         result[name] = [0.0 if p.grad is None else float(p.grad.abs().sum()) for p in params]
@@ -37,11 +47,18 @@ def smoke_model(**model_changes):
     return create_model("adfl", 8, 0, SMOKE.replace(model=model_changes))
 
 
-def run_term(term, model=None, loss_config=None, residue="features"):
+def all_terms(model, loss_config=None, options=None):
+    """Every term of the objective, computed the way a training step does under ``options``."""
+    cfg = SMOKE.replace(**(options or {}))
+    step_model = prepare_model(model, cfg)
+    images = prepare_images(torch.randn(len(LABELS), 3, *SMOKE.data.crop), cfg)
+    with autocast(cfg, images.device):
+        return adfl_objective(step_model(images), LABELS, loss_config)
+
+
+def run_term(term, model=None, loss_config=None, residue="features", options=None):
     model = model or smoke_model(residue=residue)
-    images = torch.randn(len(LABELS), 3, *SMOKE.data.crop)
-    terms = adfl_objective(model(images), LABELS, loss_config)
-    return gradients_by_group(model, terms[term])
+    return gradients_by_group(model, all_terms(model, loss_config, options)[term])
 
 
 def assert_row(grads, expected, term):
@@ -53,10 +70,23 @@ def assert_row(grads, expected, term):
             assert all(n == 0 for n in norms), f"{term} must not update {group}"
 
 
+@pytest.mark.parametrize("option", sorted(OPTIONS))
 @pytest.mark.parametrize("residue", ["features", "maps"])
 @pytest.mark.parametrize("term", sorted(ROUTING))
-def test_each_loss_updates_exactly_its_row_of_the_table(term, residue):
-    assert_row(run_term(term, residue=residue), ROUTING[term], term)
+def test_each_loss_updates_exactly_its_row_of_the_table(term, residue, option):
+    grads = run_term(term, residue=residue, options=OPTIONS[option])
+    assert_row(grads, ROUTING[term], term)
+
+
+@pytest.mark.skipif(
+    os.environ.get(COMPILE_VARIABLE) != "1",
+    reason=f"torch.compile takes minutes per model on a 2-core CPU; {COMPILE_VARIABLE}=1 runs it",
+)
+def test_the_routing_holds_under_torch_compile():
+    model = smoke_model()
+    terms = all_terms(model, options={"compile": True})
+    for term, expected in ROUTING.items():
+        assert_row(gradients_by_group(model, terms[term]), expected, term)
 
 
 def test_total_loss_reaches_every_group():
@@ -104,3 +134,22 @@ def test_parts_updated_follow_the_active_terms(loss_changes, untouched):
     grads = run_term("total", model=model, loss_config=loss)
     moved = {g for g, norms in grads.items() if any(n > 0 for n in norms)}
     assert moved == set(PARTS) - untouched
+
+
+@pytest.mark.parametrize("term", sorted(ROUTING))
+def test_the_routing_holds_with_standardized_features(term):
+    model = smoke_model(standardize_features=True)
+    assert isinstance(model.neutral_standardizer, torch.nn.BatchNorm1d)
+    assert_row(run_term(term, model=model), ROUTING[term], term)
+
+
+def test_standardized_f_n_cannot_fool_the_dispeller_by_shrinking():
+    images = torch.randn(8, 3, *SMOKE.data.crop)
+    for standardize, unchanged in ((True, True), (False, False)):
+        model = smoke_model(standardize_features=standardize)
+        before = model(images).dispeller_logits
+        with torch.no_grad():  # B_n's output shrinks to half
+            model.neutral_branch.fc.weight.mul_(0.5)
+            model.neutral_branch.fc.bias.mul_(0.5)
+        after = model(images).dispeller_logits
+        assert torch.allclose(before, after, atol=1e-3) == unchanged
