@@ -2,8 +2,9 @@
 
 The plain way is what a user writes first: a ``torch.utils.data.Dataset`` that opens each
 prepared PNG, resizes it to the canvas and returns one random crop of its ten
-(``transforms.TenCrop``, then one at random), ``ToTensor`` + ``Normalize``, a ``DataLoader``
-(``num_workers`` 0 and 2, shuffled), and a loop over it. Both sides train the same model
+(``transforms.TenCrop``, then one at random; with ``train_crops="all"`` one item per image
+and crop), ``ToTensor`` + ``Normalize``, a ``DataLoader`` (``num_workers`` 0 and 2,
+shuffled), and a loop over it. Both sides train the same model
 with the same loss and the same step function (:func:`adfl_teach.training.training_step`),
 on the same training images (all folds but fold 0), batch size and device: only the data
 path differs. One image = one crop through the model.
@@ -47,41 +48,34 @@ from adfl_teach.runtime import select_device  # noqa: E402
 from adfl_teach.training import train, training_step  # noqa: E402
 
 
-class OneOfTenCrops:
-    """``TenCrop`` (four corners and centre, and their mirrors), then one of them at random."""
-
-    def __init__(self, crop):
-        from torchvision import transforms
-
-        self.ten = transforms.TenCrop(crop)
-
-    def __call__(self, image):
-        return random.choice(self.ten(image))
-
-
 class PreparedPNGs(torch.utils.data.Dataset):
-    """The prepared faces, read from their PNG files on every access."""
+    """The prepared faces, each read from its PNG file on every access, resized to the canvas
+    and cut by ``TenCrop``: one random crop of each image, or with ``all_crops`` one item per
+    (image, crop) pair, ten per image."""
 
-    def __init__(self, data, rows, canvas, crop):
+    def __init__(self, data, rows, canvas, crop, all_crops=False):
         from torchvision import transforms
 
         self.paths = [data.root / data.paths[i] for i in rows]
         self.labels = [int(data.labels[i]) for i in rows]
-        self.transform = transforms.Compose([
-            transforms.Resize(canvas),
-            OneOfTenCrops(crop),
+        self.copies = 10 if all_crops else 1
+        self.resize, self.ten_crop = transforms.Resize(canvas), transforms.TenCrop(crop)
+        self.to_tensor = transforms.Compose([
             transforms.ToTensor(),
             transforms.Normalize([PIXEL_MEAN / 255] * 3, [PIXEL_SCALE / 255] * 3),
         ])  # fmt: skip
 
     def __len__(self):
-        return len(self.paths)
+        return len(self.paths) * self.copies
 
-    def __getitem__(self, i):
+    def __getitem__(self, item):
         from PIL import Image
 
+        i, k = divmod(item, self.copies)
         with Image.open(self.paths[i]) as image:
-            return self.transform(image.convert("RGB")), self.labels[i]
+            crops = self.ten_crop(self.resize(image.convert("RGB")))
+        crop = crops[k] if self.copies == 10 else random.choice(crops)
+        return self.to_tensor(crop), self.labels[i]
 
 
 def _sync(device):
@@ -99,8 +93,9 @@ def trainer_epochs(kind, data, cfg, epochs) -> list[float]:
 
 def plain_epochs(kind, data, cfg, epochs, workers, device) -> tuple[list[float], int]:
     """Seconds of each epoch of the DataLoader loop, and the images of one epoch."""
-    rows = [i for i in range(len(data)) if data.folds[i] != 0]
-    dataset = PreparedPNGs(data, rows, cfg.data.canvas, cfg.data.crop)
+    rows = training_rows(kind, data, cfg).nonzero()[0]
+    all_crops = cfg.data.train_crops == "all"
+    dataset = PreparedPNGs(data, rows, cfg.data.canvas, cfg.data.crop, all_crops)
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=cfg.optim.batch_size, shuffle=True, num_workers=workers
     )
@@ -127,12 +122,17 @@ def bare_step_seconds(kind, data, cfg, device) -> float:
                               steps=20)  # fmt: skip
 
 
+def training_rows(kind, data, cfg):
+    """``(N,)`` bool: the images :func:`train` learns from when fold 0 is the test fold."""
+    rows = data.folds != 0
+    if kind == "baseline" and not cfg.model.neutral_is_class:
+        rows &= data.labels != data.neutral_index  # the baseline skips neutral faces
+    return rows
+
+
 def trainer_images_per_epoch(kind, data, cfg) -> int:
-    """Crops one epoch of :func:`train` puts through the model (fold 0's training images)."""
-    train_rows = data.folds != 0
-    if kind == "baseline" and not getattr(cfg.model, "neutral_is_class", False):
-        train_rows &= data.labels != data.neutral_index  # the baseline skips neutral faces
-    return int(train_rows.sum()) * (10 if cfg.data.train_crops == "all" else 1)
+    """Crops one epoch of :func:`train` puts through the model."""
+    return int(training_rows(kind, data, cfg).sum()) * (10 if cfg.data.train_crops == "all" else 1)
 
 
 def measure(kind, data, cfg, epochs, workers) -> dict:
@@ -190,9 +190,12 @@ def main(argv=None) -> int:
     p.add_argument("--subjects", type=int, default=30, help="size of the generated database")
     p.add_argument("--epochs", type=int, default=3, help="per pipeline; the first warms up")
     p.add_argument("--workers", default="0,2", help="DataLoader num_workers to try")
+    p.add_argument("--train-crops", choices=["random", "all"], help="default: the preset's")
     p.add_argument("--out", type=Path, help="also write plain_pipeline.{md,json} here")
     args = p.parse_args(argv)
     cfg = get_preset(args.preset)
+    if args.train_crops:
+        cfg = cfg.replace(data={"train_crops": args.train_crops})
     data_dir = args.data
     if data_dir is None:
         from adfl_teach.data.prepare import prepare

@@ -23,20 +23,21 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from adfl_teach.acceleration import make_scaler, prepare_model  # noqa: E402
 from adfl_teach.config import get_preset  # noqa: E402
 from adfl_teach.model import create_model  # noqa: E402
+from adfl_teach.optimization import make_optimizer  # noqa: E402
 from adfl_teach.runtime import select_device  # noqa: E402
-from adfl_teach.training import make_optimizer, training_step  # noqa: E402
+from adfl_teach.training import training_step  # noqa: E402
 
-# option -> Config changes; "needs" names what the option requires of the machine
+# option -> the Config changes that switch it on (adfl_teach.acceleration)
 OPTIONS = {
     "fp32": {},
-    "AMP fp16": {"amp": True},
-    "AMP bf16": {"amp": True},
-    "channels_last": {},
-    "torch.compile": {},
+    "AMP fp16": {"amp": "fp16"},
+    "AMP bf16": {"amp": "bf16"},
+    "channels_last": {"channels_last": True},
+    "torch.compile": {"compile": True},
 }
-NEEDS_CUDA = {"AMP fp16", "AMP bf16"}
 
 
 def _sync(device: torch.device) -> None:
@@ -45,11 +46,12 @@ def _sync(device: torch.device) -> None:
 
 
 def fresh_model(kind, cfg, num_classes, neutral_index, device):
-    """``(model, optimizer, scaler)`` as the trainer builds them, from ``cfg.seed``."""
+    """``(step model, optimizer, scaler)`` as the trainer builds them, from ``cfg.seed``
+    (the step model is ``torch.compile``'s wrapper when ``cfg.compile``)."""
     torch.manual_seed(cfg.seed)
     model = create_model(kind, num_classes, neutral_index, cfg).to(device).train()
-    scaler = torch.amp.GradScaler("cuda") if cfg.amp and device.type == "cuda" else None
-    return model, make_optimizer(model, cfg), scaler
+    step_model = prepare_model(model, cfg)
+    return step_model, make_optimizer(model, cfg), make_scaler(cfg, device)
 
 
 def time_training_step(kind, cfg, images, labels, num_classes, neutral_index,
@@ -71,9 +73,9 @@ def time_training_step(kind, cfg, images, labels, num_classes, neutral_index,
 
 def unavailable(option: str, device: torch.device) -> str | None:
     """Why ``option`` cannot run on ``device`` (None: it can)."""
-    if option in NEEDS_CUDA and device.type != "cuda":
+    if option == "AMP fp16" and device.type != "cuda":
         return "needs CUDA"
-    if option == "AMP bf16" and not torch.cuda.is_bf16_supported():
+    if option == "AMP bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         return "no bf16 on this GPU"
     return None
 

@@ -15,7 +15,8 @@
 # benchmarks' JSON; the database and the runs go to WORK (default: a new temp dir).
 #
 # --dry-run: the same steps, tiny (smoke preset, 10 subjects, 1 epoch, 2 folds, 2 steps per
-# option) on whatever device there is: a check of the script itself, under a minute on a CPU.
+# option, no torch.compile) on whatever device there is: a check of the script itself, about a
+# minute on a CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" ADFL_PROGRESS=0
@@ -35,7 +36,7 @@ if [[ -e $work/synthetic || -e $work/prepared ]]; then
 fi
 if ((dry)); then
     subjects=10 paper=smoke colab=smoke paper_epochs=1 colab_folds=0-1 colab_epochs=(--epochs 1)
-    step_args=(--preset smoke --steps 2 --warmup 1)
+    step_args=(--preset smoke --steps 2 --warmup 1 --options "fp32,AMP bf16,channels_last")
     plain_args=(--preset smoke --epochs 2 --workers 0)
 else
     subjects=${SUBJECTS:-120} paper=paper colab=colab paper_epochs=${PAPER_EPOCHS:-5}
@@ -76,7 +77,7 @@ else
 fi
 timed step_options $py benchmarks/bench_step_options.py "${step_args[@]}" --out "$out"
 timed synthetic $py -m adfl_teach synth --out "$work/synthetic" --subjects "$subjects" \
-    --no-progress
+    --workers "$(nproc)" --no-progress
 timed prepare $py -m adfl_teach prepare ckplus --src "$work/synthetic" \
     --out "$work/prepared" --detector landmarks --quiet
 data="$work/prepared"

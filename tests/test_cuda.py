@@ -27,14 +27,16 @@ try:
 except ImportError:  # run directly by gpu_check.sh on a machine without pytest
     pytest = None
 
+from adfl_teach.acceleration import amp_dtype, autocast, make_scaler, prepare_model
 from adfl_teach.config import PRESET_VARIABLE, get_preset, preset_name
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.losses import objective
 from adfl_teach.model import ROUTING, create_model, parts_reached
-from adfl_teach.training import load_model, make_optimizer, train, training_step
+from adfl_teach.optimization import make_optimizer
+from adfl_teach.training import load_model, train, training_step
 
 ROOT = Path(__file__).resolve().parents[1]
-AMP_DTYPES = (torch.float16, torch.bfloat16)
+CUDA = torch.device("cuda")
 
 
 def cuda_test(test):
@@ -56,41 +58,44 @@ def random_batch(cfg, n=16, classes=5, device="cuda"):
     return images.to(device), (torch.arange(n) % classes).to(device)
 
 
-def amp_dtypes():
-    """fp16 always; bf16 only where the GPU supports it."""
-    return [d for d in AMP_DTYPES if d != torch.bfloat16 or torch.cuda.is_bf16_supported()]
+def amp_modes():
+    """``Config.amp`` values to test: fp16 always; bf16 where the GPU supports it."""
+    return ["fp16"] + (["bf16"] if torch.cuda.is_bf16_supported() else [])
 
 
 @cuda_test
 def test_amp_training_steps_give_finite_losses():
-    for dtype in amp_dtypes():
-        cfg = small_config(amp=True)
+    for amp in amp_modes():
+        cfg = small_config(amp=amp)
         torch.manual_seed(0)
-        model = create_model("adfl", 5, 0, cfg).cuda().train()
-        optimizer = make_optimizer(model, cfg)
-        scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
+        model = create_model("adfl", 5, 0, cfg).to(CUDA).train()
+        step_model, optimizer = prepare_model(model, cfg), make_optimizer(model, cfg)
+        scaler = make_scaler(cfg, CUDA)
+        assert (scaler is not None) == (amp == "fp16")  # fp16 goes through the GradScaler
         images, labels = random_batch(cfg)
         for _ in range(3):
-            values = training_step(model, images, labels, optimizer, cfg, scaler)
+            values = training_step(step_model, images, labels, optimizer, cfg, scaler)
         for term in ("l_d", "l_a", "l_n", "l_r", "total"):
-            assert math.isfinite(values[term]), f"{term} is {values[term]} under {dtype}"
+            assert math.isfinite(float(values[term])), f"{term} is {values[term]} under {amp}"
         assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
 @cuda_test
 def test_routing_table_holds_under_autocast():
-    for dtype in amp_dtypes():
-        cfg = small_config()
+    for amp in amp_modes():
+        cfg = small_config(amp=amp)
         torch.manual_seed(0)
-        model = create_model("adfl", 5, 0, cfg).cuda().train()
+        model = create_model("adfl", 5, 0, cfg).to(CUDA).train()
         images, labels = random_batch(cfg)
-        with torch.autocast("cuda", dtype=dtype):
-            terms = objective(model(images), labels, cfg.loss)
+        with autocast(cfg, CUDA):
+            out = model(images)
+            terms = objective(out, labels, cfg.loss)
+        assert out.f_e.dtype == amp_dtype(cfg, CUDA)  # the forward really ran in half precision
         for term, parts in ROUTING.items():
             # scaled as the gradient scaler would, so no fp16 gradient underflows to zero
             norms = parts_reached(model, terms[term] * 1024.0)
             reached = {part for part, norm in norms.items() if norm > 0}
-            assert reached == set(parts), f"{term} under {dtype}: {sorted(reached)}"
+            assert reached == set(parts), f"{term} under {amp}: {sorted(reached)}"
 
 
 @cuda_test
