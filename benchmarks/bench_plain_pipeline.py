@@ -25,7 +25,6 @@ Without ``--data`` it generates a small synthetic database and prepares it first
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -38,7 +37,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_step_options import fresh_model, time_training_step  # noqa: E402
+from bench_step_options import fresh_model, report, time_training_step  # noqa: E402
 
 from adfl_teach.config import get_preset  # noqa: E402
 from adfl_teach.crops import take_crops  # noqa: E402
@@ -207,12 +206,7 @@ def main(argv=None) -> int:
     data = load_prepared(data_dir)
     workers = [int(w) for w in args.workers.split(",")]
     result = measure(args.kind, data, cfg, args.epochs, workers)
-    text = markdown(result)
-    print(text)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "plain_pipeline.md").write_text(text + "\n")
-        (args.out / "plain_pipeline.json").write_text(json.dumps(result, indent=2))
+    report(markdown(result), result, args.out, "plain_pipeline")
     return 0
 
 

@@ -125,6 +125,16 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def report(text: str, data, out: Path | None, name: str) -> None:
+    """Print ``text``; with ``out``, also write it to ``out/<name>.md`` and ``data`` to
+    ``out/<name>.json``."""
+    print(text)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.md").write_text(text + "\n")
+        (out / f"{name}.json").write_text(json.dumps(data, indent=2))
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--preset", default="paper")
@@ -136,12 +146,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, help="also write step_options.{md,json} here")
     args = p.parse_args(argv)
     rows = bench(args.preset, args.batch, args.steps, args.warmup, args.options.split(","))
-    text = markdown(rows)
-    print(text)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "step_options.md").write_text(text + "\n")
-        (args.out / "step_options.json").write_text(json.dumps(rows, indent=2))
+    report(markdown(rows), rows, args.out, "step_options")
     return 0
 
 

@@ -63,12 +63,17 @@ def amp_modes():
     return ["fp16"] + (["bf16"] if torch.cuda.is_bf16_supported() else [])
 
 
+def adfl_on_cuda(amp: str):
+    """``(config, ADFL model)`` of the smoke size, in training mode on the GPU."""
+    cfg = small_config(amp=amp)
+    torch.manual_seed(0)
+    return cfg, create_model("adfl", 5, 0, cfg).to(CUDA).train()
+
+
 @cuda_test
 def test_amp_training_steps_give_finite_losses():
     for amp in amp_modes():
-        cfg = small_config(amp=amp)
-        torch.manual_seed(0)
-        model = create_model("adfl", 5, 0, cfg).to(CUDA).train()
+        cfg, model = adfl_on_cuda(amp)
         step_model, optimizer = prepare_model(model, cfg), make_optimizer(model, cfg)
         scaler = make_scaler(cfg, CUDA)
         assert (scaler is not None) == (amp == "fp16")  # fp16 goes through the GradScaler
@@ -83,9 +88,7 @@ def test_amp_training_steps_give_finite_losses():
 @cuda_test
 def test_routing_table_holds_under_autocast():
     for amp in amp_modes():
-        cfg = small_config(amp=amp)
-        torch.manual_seed(0)
-        model = create_model("adfl", 5, 0, cfg).to(CUDA).train()
+        cfg, model = adfl_on_cuda(amp)
         images, labels = random_batch(cfg)
         with autocast(cfg, CUDA):
             out = model(images)
