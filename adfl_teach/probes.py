@@ -36,6 +36,7 @@ from adfl_teach.runtime import progress_bar
 
 FEATURES = ("f_e", "f_n", "f_r")
 CENTRE_CROP = 4  # index of the centre crop in adfl_teach.crops
+#: The keys of a probe row, accuracy and chance level for expression and identity.
 SCORES = ("expression", "expression_chance", "identity", "identity_chance")
 
 

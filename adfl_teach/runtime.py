@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 PROGRESS_VARIABLE = "ADFL_PROGRESS"
 FAULT_VARIABLE = "ADFL_FAULT"
-# The points :func:`fault_point` knows; each is reached where its comment says.
+#: The points :func:`fault_point` knows; each is reached where its comment says.
 FAULT_POINTS = (
     "run.json",  # run.json's temporary file written, before it is linked into place
     "fold-start",  # a (seed, model, fold) job starts, before any training

@@ -23,7 +23,7 @@ from adfl_teach.rundir import collect_results, read_run
 from adfl_teach.runtime import atomic_write_json
 from adfl_teach.stats import CI_METHOD, TESTS, mean_ci95, paired_tests
 
-# Table 2 of the paper: overall accuracy (%) on CK+, MMI and Oulu-CASIA; None = "-".
+#: Table 2 of the paper, overall accuracy (%) on CK+, MMI and Oulu-CASIA (None = "-").
 TABLE_2 = {
     "LBP-TOP": (88.99, 59.51, 68.13),
     "3DCNN": (85.90, 53.20, None),
