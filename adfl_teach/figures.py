@@ -235,7 +235,7 @@ def traced_batch(table, terms: Sequence[str] = ("l_d", "l_a", "l_n", "l_r")):
     import matplotlib.pyplot as plt
 
     values = np.array([table[term].to_numpy(dtype=float) for term in terms])
-    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * values.shape[1], 0.7 + 0.55 * len(terms)))
+    fig, ax = plt.subplots(figsize=(1.6 + 0.6 * values.shape[1], 0.9 + 0.5 * len(terms)))
     cmap = plt.get_cmap("YlOrRd").with_extremes(bad="0.85")
     low = np.nanmin(values, axis=1, keepdims=True)
     high = np.nanmax(values, axis=1, keepdims=True)
@@ -243,7 +243,7 @@ def traced_batch(table, terms: Sequence[str] = ("l_d", "l_a", "l_n", "l_r")):
     ax.imshow(np.ma.masked_invalid(shade), cmap=cmap, vmin=-0.4, vmax=1.8, aspect="auto")
     for (row, col), value in np.ndenumerate(values):
         text = "masked" if np.isnan(value) else f"{value:.2f}"
-        ax.text(col, row, text, ha="center", va="center", fontsize=6)
+        ax.text(col, row, text, ha="center", va="center", fontsize=7)
     for row, mean in enumerate(np.nanmean(values, axis=1)):
         ax.text(values.shape[1] - 0.3, row, f" mean {mean:.3f}", va="center")
     names = [LOSS_LABELS[t][0] if t in LOSS_LABELS else t for t in terms]
