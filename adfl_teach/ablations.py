@@ -1,8 +1,12 @@
-"""Ablations: each design choice of sec. 2 as a named variant of the configuration.
+"""The variant registry: each design choice of sec. 2 as a named change of the configuration.
 
 ``VARIANTS[name].apply(config)`` returns the changed :class:`~adfl_teach.config.Config`;
 nothing else changes. Besides the fixed names, AMS overrides are parsed from the name:
 ``ams-m0.2`` (margin m = 0.2), ``ams-s16`` (scale s = 16), ``ams-m0.2-s16`` (both).
+
+Variants whose name starts with ``beyond-`` are remedies that are *not* in the paper
+(``Variant.beyond_paper``); every list and table marks them "beyond the paper". The runner
+that cross-validates variants is :func:`adfl_teach.experiments.ablate`.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from adfl_teach.config import Config
+
+BEYOND_PAPER = "beyond the paper"
 
 
 @dataclass(frozen=True)
@@ -21,9 +26,15 @@ class Variant:
     description: str
     change: Callable[[Config], Config]
     question: str = ""
+    beyond_paper: bool = False  # a remedy of ours, not the published method
 
     def apply(self, config: Config) -> Config:
         return self.change(config)
+
+    @property
+    def label(self) -> str:
+        """The description, prefixed "[beyond the paper]" where that applies."""
+        return f"[{BEYOND_PAPER}] {self.description}" if self.beyond_paper else self.description
 
 
 def _loss(**kw):
@@ -32,6 +43,10 @@ def _loss(**kw):
 
 def _model(**kw):
     return lambda cfg: cfg.replace(model=kw)
+
+
+def _optim(**kw):
+    return lambda cfg: cfg.replace(optim=kw)
 
 
 VARIANTS: dict[str, Variant] = {
@@ -74,10 +89,38 @@ VARIANTS: dict[str, Variant] = {
             _model(neutral_is_class=True),
             "Does masking neutral samples (eqs. 2, 4, 7) matter?",
         ),
+        Variant(
+            "beyond-head-refit",
+            "after training, B_r's FC and the classifier are refit for 10 epochs on the frozen "
+            "residual features f_e - f_n",
+            _optim(head_refit_epochs=10),
+            "Is the ADFL-r head under-fit (l_r stops at the residue, so it chases moving "
+            "features)?",
+            beyond_paper=True,
+        ),
+        Variant(
+            "beyond-standardize",
+            "f_e and f_n standardised (non-affine BatchNorm) before the dispeller and the "
+            "residue, so f_n cannot fool the dispeller by shrinking",
+            _model(standardize_features=True),
+            "Does closing the shrinking f_n loophole help the residue?",
+            beyond_paper=True,
+        ),
     )
 }
 
 _AMS = re.compile(r"^ams(?:-m(?P<m>[0-9.]+))?(?:-s(?P<s>[0-9.]+))?$")
+
+
+def _ams(margin: float | None = None, scale: float | None = None):
+    """m is a loss setting (eq. 6's margin), s a model setting (the classifier's scale)."""
+
+    def change(cfg: Config) -> Config:
+        if margin is not None:
+            cfg = cfg.replace(loss={"margin": margin})
+        return cfg if scale is None else cfg.replace(model={"scale": scale})
+
+    return change
 
 
 def get_variant(name: str) -> Variant:
@@ -96,64 +139,13 @@ def get_variant(name: str) -> Variant:
             match = None
         if match:
             desc = ", ".join(f"{'m' if k == 'margin' else 's'} = {v:g}" for k, v in changes.items())
-            loss = {k: v for k, v in changes.items() if k == "margin"}  # m: LossConfig
-            model = {k: v for k, v in changes.items() if k == "scale"}  # s: ModelConfig
-            return Variant(
-                name,
-                f"AMS with {desc}",
-                lambda cfg: cfg.replace(loss=loss, model=model),
-                "How sensitive is AMS?",
-            )
+            return Variant(name, f"AMS with {desc}", _ams(**changes), "How sensitive is AMS?")
     known = ", ".join([*VARIANTS, "ams-m<m>", "ams-s<s>", "ams-m<m>-s<s>"])
     raise ValueError(f"unknown ablation variant {name!r}; choose from {known}")
 
 
-def ablate(
-    data_dir: str | Path,
-    run: str | Path,
-    config: Config,
-    variants: list[str],
-    folds: list[int] | None = None,
-    progress: bool = True,
-) -> dict:
-    """Cross-validate ADFL under each variant into ``RUN/<variant>/``; return the comparison.
-
-    The comparison (also written to ``RUN/ablation.json``) holds, per variant, the pooled
-    accuracy, the mean and std over folds, and the change from ``paper`` when it ran.
-    """
-    from adfl_teach.cv import cross_validate
-    from adfl_teach.runtime import atomic_write_json
-    from adfl_teach.summary import summarize
-
-    run = Path(run)
-    resolved = [get_variant(v) for v in variants]  # fail before training anything
-    rows = {}
-    for variant in resolved:
-        cfg = variant.apply(config)
-        cross_validate(data_dir, run / variant.name, cfg, ("adfl",), folds, variant.name, progress)
-        s = summarize(run / variant.name, figures=False)["models"]["adfl"]
-        rows[variant.name] = {
-            "description": variant.description,
-            "overall_accuracy": s["overall_accuracy"],
-            "mean_fold_accuracy": s["mean_fold_accuracy"],
-            "std_fold_accuracy": s["std_fold_accuracy"],
-            "folds": s["folds"],
-        }
-    if "paper" in rows:
-        for row in rows.values():
-            row["change_from_paper"] = row["overall_accuracy"] - rows["paper"]["overall_accuracy"]
-    atomic_write_json(run / "ablation.json", rows)
-    return rows
-
-
-def format_ablation(rows: dict) -> str:
-    lines = [f"{'variant':<26} {'overall %':>9} {'mean % ± std':>15} {'vs paper':>9}  what changes"]
-    for name, r in rows.items():
-        delta = r.get("change_from_paper")
-        delta = "" if delta is None else f"{100 * delta:+.2f}"
-        lines.append(
-            f"{name:<26} {100 * r['overall_accuracy']:>9.2f} "
-            f"{100 * r['mean_fold_accuracy']:>8.2f} ± {100 * r['std_fold_accuracy']:<5.2f} "
-            f"{delta:>9}  {r['description']}"
-        )
+def format_variants() -> str:
+    """The registry as ``adfl-teach ablate --list`` prints it."""
+    lines = [f"{v.name:<26} {v.label}" for v in VARIANTS.values()]
+    lines.append(f"{'ams-m<m>-s<s>':<26} AMS margin and/or scale overrides, e.g. ams-m0.2, ams-s16")
     return "\n".join(lines)

@@ -1,94 +1,86 @@
 """10-fold subject-independent cross-validation (sec. 3.2): the paper's experiment.
 
-Layout of a run directory::
-
-    RUN/run.json                         preset, variant, dataset: a rerun must match it
-    RUN/<model>/fold_<k>/result.json     accuracy, test images, predictions, confusion, history
-    RUN/<model>/fold_<k>/checkpoint.pt   written after every epoch (resume point)
-    RUN/summary.json, RUN/confusion_<model>.png    (:mod:`adfl_teach.summary`)
-
-Folds are independent jobs. A fold whose ``result.json`` exists is skipped; an unfinished
-one resumes from its last epoch checkpoint. So an interrupted run loses at most one epoch,
-and folds can be spread over machines (``--folds 3``) and merged by ``adfl-teach summarize``.
+Each (seed, model, fold) is one *job*: train on every fold but k, test on fold k, write
+``RUN/seed_<s>/<model>/fold_<k>/result.json`` (layout and run checks:
+:mod:`adfl_teach.rundir`). Jobs are independent. A finished job is read back, not
+retrained; an unfinished one resumes from its last epoch checkpoint. So an interrupted run
+loses at most one epoch, and folds can be spread over machines (``--folds 3``) and merged by
+``adfl-teach summarize``. ``jobs=N`` runs N jobs at once in worker processes, each with
+1/N of the CPU threads (:func:`run_jobs`).
 """
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import torch
 
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset, load_prepared
 from adfl_teach.evaluation import evaluate
 from adfl_teach.model import MODEL_KINDS
-from adfl_teach.runtime import atomic_write_json, progress_bar
+from adfl_teach.rundir import (
+    CHECKPOINT,
+    RESULT,
+    RunMismatchError,
+    fold_dir,
+    job_identity,
+    open_run,
+    read_result,
+)
+from adfl_teach.runtime import atomic_write_json, fault_point, progress_bar
 from adfl_teach.training import train
 
-RESULT = "result.json"
-CHECKPOINT = "checkpoint.pt"
-RUN_JSON = "run.json"
+__all__ = [
+    "CHECKPOINT",
+    "RESULT",
+    "CVRun",
+    "Job",
+    "RunMismatchError",
+    "cross_validate",
+    "fold_dir",
+    "plan_jobs",
+    "run_fold",
+    "run_jobs",
+]
 
 
-class RunMismatchError(ValueError):
-    """A run directory holds results made with another preset, variant or dataset."""
+@dataclass(frozen=True)
+class Job:
+    """One (seed, model, fold) of a run; ``config.seed`` is the job's seed."""
+
+    run: Path
+    kind: str
+    fold: int
+    config: Config
+    variant: str
+    identity: dict  # the run's identity (rundir.run_identity)
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    def __str__(self) -> str:
+        return f"{self.kind} seed {self.seed} fold {self.fold}"
 
 
-def fold_dir(run: str | Path, kind: str, fold: int) -> Path:
-    return Path(run) / kind / f"fold_{fold}"
-
-
-def _run_identity(config: Config, variant: str, data: PreparedDataset) -> dict:
-    return {
-        "variant": variant,
-        "config": config.to_dict(),
-        "dataset": str(data.root.resolve()),
-        "classes": list(data.classes),
-        "neutral_index": int(data.neutral_index),
-        "protocol": data.info.get("protocol"),
-        "source": data.info.get("source"),
-        # the embedded synthetic database writes synth.json next to its CK+ layout
-        "synthetic": bool(
-            data.info.get("source_root")
-            and (Path(data.info["source_root"]) / "synth.json").exists()
-        ),
-    }
-
-
-def check_run_directory(run: Path, config: Config, variant: str, data: PreparedDataset) -> None:
-    """Write ``run.json`` for a new run; for an existing one, refuse a different setting
-    (mixing folds trained differently would make the pooled accuracy meaningless)."""
-    identity = json.loads(json.dumps(_run_identity(config, variant, data)))
-    path = run / RUN_JSON
-    if path.exists():
-        old = json.loads(path.read_text())
-        differences = _differences(old, identity, ("variant", "config", "classes", "neutral_index"))
-        # the device may differ between machines that share the folds of one run
-        differences = [d for d in differences if not d.startswith("config.device")]
-        if differences:
-            raise RunMismatchError(
-                f"{path}: this run was made with other settings ({'; '.join(differences)}); "
-                "use another --out, or the same settings"
-            )
-        return
-    atomic_write_json(path, identity)
-
-
-def _differences(old: dict, new: dict, keys, prefix: str = "") -> list[str]:
-    found = []
-    for key in keys:
-        a, b = old.get(key), new.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            found += _differences(a, b, sorted(set(a) | set(b)), f"{prefix}{key}.")
-        elif a != b:
-            found.append(f"{prefix}{key}: {a!r} then, {b!r} now")
-    return found
-
-
-def read_result(run: str | Path, kind: str, fold: int) -> dict | None:
-    path = fold_dir(run, kind, fold) / RESULT
-    return json.loads(path.read_text()) if path.exists() else None
+def check_job(data: PreparedDataset, kind: str, fold: int) -> None:
+    """A known model, a fold of the dataset, and a fold with test images to score."""
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown model {kind!r}; choose from {MODEL_KINDS}")
+    if not 0 <= fold < data.num_folds:
+        raise ValueError(f"{data.root}: fold {fold} outside 0..{data.num_folds - 1}")
+    scored = (data.folds == fold) & (data.labels != data.neutral_index)
+    if not np.any(scored):
+        raise ValueError(
+            f"{data.root}: fold {fold} has no test images with an expression (only neutral "
+            "ones, or none): its accuracy is undefined; re-prepare the dataset"
+        )
 
 
 def run_fold(
@@ -102,25 +94,38 @@ def run_fold(
     stop_after_epoch: int | None = None,
     track_test_accuracy: bool = False,
 ) -> dict | None:
-    """Train on every fold but ``fold``, test on ``fold``; write and return ``result.json``.
+    """Train on every fold but ``fold``, test on ``fold`` (seed ``config.seed``); write and
+    return ``result.json``. Creates or checks ``RUN/run.json`` first.
 
     A finished fold is read back, not retrained. ``stop_after_epoch`` interrupts training
     (the checkpoint stays; returns ``None``). ``track_test_accuracy`` records the test
     accuracy after every epoch in the history (slower; used by the book).
     """
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"unknown model {kind!r}; choose from {MODEL_KINDS}")
-    if not 0 <= fold < data.num_folds:
-        raise ValueError(f"fold {fold} outside 0..{data.num_folds - 1} of {data.root}")
-    directory = fold_dir(run, kind, fold)
-    done = read_result(run, kind, fold)
+    check_job(data, kind, fold)
+    identity = open_run(run, config, variant, data)
+    job = Job(Path(run), kind, fold, config, variant, identity)
+    return run_job(data, job, progress, stop_after_epoch, track_test_accuracy)
+
+
+def run_job(
+    data: PreparedDataset,
+    job: Job,
+    progress: bool = True,
+    stop_after_epoch: int | None = None,
+    track_test_accuracy: bool = False,
+) -> dict | None:
+    """Run (or resume, or read back) one job; see :func:`run_fold`."""
+    done = read_result(job.run, job.kind, job.fold, job.seed, job.identity)
     if done is not None:
         return done
+    fault_point("fold-start")
     t0 = time.perf_counter()
+    config, directory = job.config, fold_dir(job.run, job.kind, job.fold, job.seed)
     data.images(config.data.canvas, progress=progress)  # decode or load the cache once
-    train_set, test_set = data.split(fold, config.data.canvas)
+    train_set, test_set = data.split(job.fold, config.data.canvas)
+    identity = job_identity(job.identity, job.kind, job.fold, job.seed)
     trained = train(
-        kind,
+        job.kind,
         train_set,
         config,
         num_classes=len(data.classes),
@@ -129,15 +134,19 @@ def run_fold(
         checkpoint=directory / CHECKPOINT,
         stop_after_epoch=stop_after_epoch,
         progress=progress,
-        description=f"{kind} fold {fold}",
+        description=str(job),
+        identity=identity,
     )
     if len(trained.history) < config.optim.epochs:
         return None
     result = evaluate(trained.model, test_set, config)
+    if result.num_images == 0:  # check_job rules this out; never write a NaN accuracy
+        raise ValueError(f"{data.root}: fold {job.fold} gave no test images to score")
     record = {
-        "model": kind,
-        "fold": fold,
-        "variant": variant,
+        "model": job.kind,
+        "fold": job.fold,
+        "seed": job.seed,
+        "variant": job.variant,
         "preset": config.preset,
         "classes": list(data.classes),
         "neutral_index": int(data.neutral_index),
@@ -147,17 +156,112 @@ def run_fold(
         "test_subjects": sorted(set(test_set.subjects.tolist())),
         "history": trained.history,
         "seconds": time.perf_counter() - t0,
+        "identity": identity,
     }
     atomic_write_json(directory / RESULT, record)
     return record
 
 
+def plan_jobs(
+    data: PreparedDataset,
+    run: str | Path,
+    config: Config,
+    models: tuple[str, ...] = ("adfl", "baseline"),
+    folds: list[int] | None = None,
+    variant: str = "paper",
+    seeds: list[int] | None = None,
+) -> list[Job]:
+    """Check the request, create or check ``RUN/run.json``, and list the jobs, seed by seed.
+
+    ``seeds``: default ``[config.seed]``.
+    """
+    folds = list(range(data.num_folds)) if folds is None else list(folds)
+    for kind in models:
+        for k in folds:
+            check_job(data, kind, k)
+    identity = open_run(run, config, variant, data)
+    seeds = [config.seed] if seeds is None else list(seeds)
+    return [
+        Job(Path(run), kind, k, config.replace(seed=s), variant, identity)
+        for s in seeds
+        for kind in models
+        for k in folds
+    ]
+
+
+def run_jobs(
+    data: PreparedDataset, jobs: list[Job], workers: int = 1, progress: bool = True
+) -> list[dict]:
+    """Run the jobs not yet finished, ``workers`` at a time; return every job's result.
+
+    With ``workers > 1`` each job runs in a worker process (spawned, so no state is
+    inherited) with ``max(1, T // workers)`` threads, where T = ``torch.get_num_threads()``
+    here (the cores, or ``$OMP_NUM_THREADS``); one progress bar over the jobs shows the
+    whole run. Finished jobs are read back first, in this process. A job's results do not
+    depend on ``workers``, only on its thread count (CPU kernels may round differently with
+    another number of threads).
+    """
+    if workers < 1:
+        raise ValueError(f"--jobs must be >= 1, got {workers}")
+    results: list[dict | None] = [
+        read_result(j.run, j.kind, j.fold, j.seed, j.identity) for j in jobs
+    ]
+    pending = [i for i, r in enumerate(results) if r is None]
+    bar = progress_bar(
+        total=len(jobs), initial=len(jobs) - len(pending), desc="jobs", unit="job", enabled=progress
+    )
+    if workers == 1 or len(pending) <= 1:
+        for i in pending:
+            bar.set_postfix_str(str(jobs[i]))
+            results[i] = run_job(data, jobs[i], progress=progress)
+            bar.update()
+    else:
+        for canvas in {jobs[i].config.data.canvas for i in pending}:
+            data.images(canvas, progress=progress)  # build the cache once, not per worker
+        threads = max(1, torch.get_num_threads() // workers)
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(threads,),
+        ) as pool:
+            futures = {pool.submit(_work, str(data.root), jobs[i]): i for i in pending}
+            try:
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    bar.update()
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    bar.close()
+    return results
+
+
+_WORKER_DATA: dict[str, PreparedDataset] = {}
+
+
+def _start_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _work(root: str, job: Job) -> dict | None:
+    """A worker's task: one job, the dataset opened once per worker process."""
+    if root not in _WORKER_DATA:
+        _WORKER_DATA[root] = load_prepared(root)
+    return run_job(_WORKER_DATA[root], job, progress=False)
+
+
 @dataclass
 class CVRun:
-    """What :func:`cross_validate` did: the results per model and fold it has."""
+    """What :func:`cross_validate` did: the results per seed, model and fold."""
 
     run: Path
-    results: dict[str, dict[int, dict]]
+    by_seed: dict[int, dict[str, dict[int, dict]]]
+
+    @property
+    def results(self) -> dict[str, dict[int, dict]]:
+        """Per model and fold, for the first seed (the only one unless ``seeds`` was given)."""
+        return next(iter(self.by_seed.values()))
 
 
 def cross_validate(
@@ -168,17 +272,14 @@ def cross_validate(
     folds: list[int] | None = None,
     variant: str = "paper",
     progress: bool = True,
+    seeds: list[int] | None = None,
+    jobs: int = 1,
 ) -> CVRun:
-    """Run (or resume) the listed folds of each model; see the module docstring."""
+    """Run (or resume) the listed folds of each model for each seed (default: ``config``'s);
+    ``jobs`` worker processes at once. See the module docstring."""
     data = load_prepared(data_dir)
-    run = Path(run)
-    run.mkdir(parents=True, exist_ok=True)
-    check_run_directory(run, config, variant, data)
-    folds = list(range(data.num_folds)) if folds is None else list(folds)
-    jobs = [(kind, k) for kind in models for k in folds]
-    results: dict[str, dict[int, dict]] = {kind: {} for kind in models}
-    bar = progress_bar(jobs, desc="folds", enabled=progress)
-    for kind, k in bar:
-        bar.set_postfix(model=kind, fold=k)
-        results[kind][k] = run_fold(data, kind, k, config, run, variant, progress=progress)
-    return CVRun(run=run, results=results)
+    planned = plan_jobs(data, run, config, models, folds, variant, seeds)
+    by_seed: dict[int, dict[str, dict[int, dict]]] = {}
+    for job, result in zip(planned, run_jobs(data, planned, jobs, progress)):
+        by_seed.setdefault(job.seed, {}).setdefault(job.kind, {})[job.fold] = result
+    return CVRun(run=Path(run), by_seed=by_seed)

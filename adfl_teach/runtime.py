@@ -1,17 +1,50 @@
-"""Small runtime helpers: device choice, seeding, atomic file writes, checkpoints."""
+"""Small runtime helpers: device choice, seeding, atomic file writes, checkpoints, and the
+fault-injection hook that the crash tests use."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import signal
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 PROGRESS_VARIABLE = "ADFL_PROGRESS"
+FAULT_VARIABLE = "ADFL_FAULT"
+# The points :func:`fault_point` knows; each is reached where its comment says.
+FAULT_POINTS = (
+    "run.json",  # run.json's temporary file written, before it is linked into place
+    "fold-start",  # a (seed, model, fold) job starts, before any training
+    "checkpoint.pt",  # a checkpoint's temporary file written, before the rename
+    "epoch-end",  # an epoch's checkpoint is in place (the end of every epoch)
+    "result.json",  # a fold's result.json temporary file written, before the rename
+    "summary.json",  # the summary's temporary file written, before the rename
+)
+_fault_counts: dict[str, int] = {}
+
+
+def fault_point(name: str) -> None:
+    """A test hook: ``ADFL_FAULT=<point>:<n>`` SIGKILLs this process the n-th time it reaches
+    the point ``name`` (one of :data:`FAULT_POINTS`): a hard kill, no cleanup, like a power
+    cut. Each process counts for itself. Does nothing when the variable is not set."""
+    spec = os.environ.get(FAULT_VARIABLE)
+    if not spec:
+        return
+    point, _, count = spec.rpartition(":")
+    if point not in FAULT_POINTS or not count.isdigit():
+        raise ValueError(
+            f"${FAULT_VARIABLE}={spec!r}: expected <point>:<n> with a point in {FAULT_POINTS}"
+        )
+    if point != name:
+        return
+    _fault_counts[name] = _fault_counts.get(name, 0) + 1
+    if _fault_counts[name] == int(count):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def progress_bar(iterable=None, *, enabled: bool = True, **kwargs):
@@ -20,8 +53,6 @@ def progress_bar(iterable=None, *, enabled: bool = True, **kwargs):
     Off when ``enabled`` is False or ``$ADFL_PROGRESS`` is ``0``: the book build sets it,
     since a static page cannot run a progress widget.
     """
-    from tqdm.auto import tqdm
-
     disable = not enabled or os.environ.get(PROGRESS_VARIABLE, "1") == "0"
     return tqdm(iterable, disable=disable, **kwargs)
 
@@ -54,41 +85,101 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path = Path(path)
+def _write_temporary(path: Path, write) -> str:
+    """A temporary file beside ``path`` filled by ``write(file)`` and flushed to disk, with
+    the permissions of an ordinary file; then the fault point named ``path.name``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, _default_mode())
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fault_point(path.name)
+    return tmp
+
+
+def _atomic_write(path: str | Path, write) -> None:
+    """Write through a temporary file and a rename: readers (and a crash) see the old file
+    or the new one, never half of one."""
+    path = Path(path)
+    tmp = _write_temporary(path, write)
+    try:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    _atomic_write(path, lambda f: f.write(data))
+
+
+def _json_bytes(obj) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode()
+
+
 def atomic_write_json(path: str | Path, obj) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode())
+    atomic_write_bytes(path, _json_bytes(obj))
+
+
+def create_json_exclusively(path: str | Path, obj) -> bool:
+    """Create ``path`` holding ``obj`` only if it does not exist yet; True if this call made it.
+
+    Race-free and never half-written: the JSON goes to a temporary file that is then hard
+    linked to ``path`` (``link`` fails when ``path`` exists, so of two processes exactly one
+    wins). Where hard links are not supported, an exclusive create (``O_EXCL``) is used.
+    """
+    path = Path(path)
+    data = _json_bytes(obj)
+    tmp = _write_temporary(path, lambda f: f.write(data))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here (some network or FUSE file systems)
+        return _create_with_o_excl(path, data)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return True
+
+
+def _create_with_o_excl(path: Path, data: bytes) -> bool:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _default_mode())
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return True
+
+
+def read_json(path: str | Path):
+    """The parsed JSON file ``path``; a missing, unreadable or invalid file is an error that
+    names it (``FileNotFoundError`` or ``ValueError``)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot be read ({err})") from err
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err})") from None
 
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
     """``torch.save`` through a temporary file and a rename (an interrupted save leaves the
-    previous checkpoint intact)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, _default_mode())
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    previous checkpoint intact); then the fault point ``epoch-end``."""
+    _atomic_write(path, lambda f: torch.save(state, f))
+    fault_point("epoch-end")
 
 
 def load_checkpoint(path: str | Path, map_location="cpu") -> dict:

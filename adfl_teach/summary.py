@@ -1,21 +1,27 @@
-"""Merge the fold results of a run into the paper's measures and Table 2.
+"""Merge the results of a run into the paper's measures, confidence intervals and Table 2.
 
 The paper reports one number per database: the *overall* accuracy, pooled over every test
-image of the ten folds (sec. 3.3). We also report the mean and standard deviation over folds
-(which weighs folds equally), per-class accuracy, the pooled confusion matrix and, when both
-models ran, a fold-by-fold paired comparison of ADFL against the baseline.
+image of the ten folds (sec. 3.3). A run may hold several seeds: per model we report the
+pooled accuracy of each seed, their mean with a 95 % confidence interval (one seed: no
+interval, an anecdote), the mean and standard deviation over folds (seed-averaged; weighs
+folds equally), per-class accuracy and the confusion pooled over seeds and folds. When both
+models ran, ADFL minus baseline per (seed, fold), and paired tests over folds of the
+seed-averaged accuracies. Statistics come from scipy (:mod:`adfl_teach.stats`).
 """
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
+from adfl_teach.ablations import get_variant
 from adfl_teach.data import protocols
+from adfl_teach.plotting import plot_confusion
+from adfl_teach.rundir import collect_results, read_run
 from adfl_teach.runtime import atomic_write_json
+from adfl_teach.stats import CI_METHOD, TESTS, mean_ci95, paired_tests
 
 # Table 2 of the paper: overall accuracy (%) on CK+, MMI and Oulu-CASIA; None = "-".
 TABLE_2 = {
@@ -33,34 +39,39 @@ TABLE_2_COLUMNS = protocols.TABLE_2_COLUMNS  # from the protocol classes
 DATABASE_NAMES = protocols.DATABASE_NAMES
 
 
-def collect_results(run: str | Path) -> dict[str, dict[int, dict]]:
-    """Every ``RUN/<model>/fold_<k>/result.json`` that exists, by model and fold."""
-    run = Path(run)
-    found: dict[str, dict[int, dict]] = {}
-    for path in sorted(run.glob("*/fold_*/result.json")):
-        result = json.loads(path.read_text())
-        found.setdefault(result["model"], {})[int(result["fold"])] = result
-    return found
+def pooled_accuracy(results: dict[int, dict]) -> float:
+    """Correct test images over all test images of the folds in ``results`` (sec. 3.3)."""
+    correct = sum(round(r["accuracy"] * r["num_test_images"]) for r in results.values())
+    return correct / sum(r["num_test_images"] for r in results.values())
 
 
-def model_summary(results: dict[int, dict]) -> dict:
-    """Pooled and per-fold accuracy, per-class accuracy and pooled confusion of one model."""
-    folds = sorted(results)
-    first = results[folds[0]]
-    classes = first["classes"]
-    confusion = np.sum([np.asarray(results[k]["confusion"]) for k in folds], axis=0)
-    correct = sum(round(results[k]["accuracy"] * results[k]["num_images"]) for k in folds)
-    total = sum(results[k]["num_images"] for k in folds)
-    fold_acc = np.array([results[k]["accuracy"] for k in folds])
-    per_class = {}
-    for i, name in enumerate(classes):
-        n = confusion[i].sum()
-        if n:
-            per_class[name] = float(confusion[i, i] / n)
+def model_summary(by_seed: dict[int, dict[int, dict]]) -> dict:
+    """One model's measures from ``{seed: {fold: result}}``."""
+    seeds = sorted(by_seed)
+    per_seed = {s: pooled_accuracy(by_seed[s]) for s in seeds}
+    mean, ci = mean_ci95(list(per_seed.values()))
+    everything = [r for s in seeds for r in by_seed[s].values()]
+    folds = sorted({k for s in seeds for k in by_seed[s]})
+    fold_acc = np.array(
+        [np.mean([by_seed[s][k]["accuracy"] for s in seeds if k in by_seed[s]]) for k in folds]
+    )
+    classes = everything[0]["classes"]
+    confusion = np.sum([np.asarray(r["confusion"]) for r in everything], axis=0)
+    per_class = {
+        name: float(confusion[i, i] / confusion[i].sum())
+        for i, name in enumerate(classes)
+        if confusion[i].sum()
+    }
     return {
+        "seeds": seeds,
+        "mean_accuracy": mean,
+        "ci95": list(ci) if ci else None,
+        "ci_method": CI_METHOD,
+        "per_seed": {str(s): a for s, a in per_seed.items()},
+        "same_folds_per_seed": len({tuple(sorted(by_seed[s])) for s in seeds}) == 1,
+        "overall_accuracy": pooled_accuracy(dict(enumerate(everything))),
         "folds": folds,
-        "num_test_images": int(total),
-        "overall_accuracy": correct / total if total else float("nan"),
+        "num_test_images": int(sum(r["num_test_images"] for r in everything)),
         "fold_accuracies": fold_acc.tolist(),
         "mean_fold_accuracy": float(fold_acc.mean()),
         "std_fold_accuracy": float(fold_acc.std(ddof=1)) if len(folds) > 1 else 0.0,
@@ -70,32 +81,27 @@ def model_summary(results: dict[int, dict]) -> dict:
     }
 
 
-def sign_test_p(wins: int, losses: int) -> float:
-    """Two-sided exact sign test p-value (ties dropped)."""
-    n = wins + losses
-    if n == 0:
-        return 1.0
-    k = min(wins, losses)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
-    return min(1.0, 2 * tail)
-
-
-def paired_comparison(adfl: dict[int, dict], baseline: dict[int, dict]) -> dict | None:
-    """ADFL minus baseline accuracy on the folds both have, with a sign test."""
-    common = sorted(set(adfl) & set(baseline))
-    if not common:
+def paired_comparison(adfl: dict[int, dict[int, dict]], baseline: dict[int, dict[int, dict]]):
+    """ADFL minus baseline per (seed, fold) both have; tests over folds of the seed-averaged
+    differences (:func:`adfl_teach.stats.paired_tests`). None when no pair exists."""
+    pairs = [
+        {"seed": s, "fold": k, "difference": adfl[s][k]["accuracy"] - baseline[s][k]["accuracy"]}
+        for s in sorted(set(adfl) & set(baseline))
+        for k in sorted(set(adfl[s]) & set(baseline[s]))
+    ]
+    if not pairs:
         return None
-    diffs = np.array([adfl[k]["accuracy"] - baseline[k]["accuracy"] for k in common])
-    wins, losses = int((diffs > 0).sum()), int((diffs < 0).sum())
+    folds = sorted({p["fold"] for p in pairs})
+    diffs = np.array([np.mean([p["difference"] for p in pairs if p["fold"] == k]) for k in folds])
     return {
-        "folds": common,
+        "pairs": pairs,
+        "mean_pair_difference": float(np.mean([p["difference"] for p in pairs])),
+        "folds": folds,
         "differences": diffs.tolist(),
         "mean_difference": float(diffs.mean()),
-        "std_difference": float(diffs.std(ddof=1)) if len(common) > 1 else 0.0,
-        "adfl_wins": wins,
-        "baseline_wins": losses,
-        "ties": len(common) - wins - losses,
-        "sign_test_p": sign_test_p(wins, losses),
+        "std_difference": float(diffs.std(ddof=1)) if len(folds) > 1 else 0.0,
+        **paired_tests(diffs),
+        "tests": TESTS,
     }
 
 
@@ -105,25 +111,39 @@ def paper_rows(protocol: str | None) -> dict[str, float | None]:
     return {method: values[col] for method, values in TABLE_2.items()}
 
 
+def _beyond_paper(variant: str) -> bool:
+    try:
+        return get_variant(variant).beyond_paper
+    except ValueError:  # a variant this version no longer knows
+        return False
+
+
 def summarize(run: str | Path, write: bool = True, figures: bool = True) -> dict:
-    """Summarise whatever folds exist in ``run``; writes ``summary.json`` and heatmaps."""
+    """Summarise whatever jobs finished in ``run`` (every ``result.json`` is checked against
+    ``run.json`` first); writes ``summary.json`` and the confusion heatmaps."""
     run = Path(run)
+    info = read_run(run)
     results = collect_results(run)
     if not results:
-        raise FileNotFoundError(f"{run}: no fold results (*/fold_*/result.json) to summarise")
-    info = json.loads((run / "run.json").read_text()) if (run / "run.json").exists() else {}
+        raise FileNotFoundError(f"{run}: no results (seed_*/*/fold_*/result.json) to summarise")
+    identity = info["identity"]
+    kinds = sorted({kind for by_kind in results.values() for kind in by_kind})
+    by_model = {k: {s: r[k] for s, r in sorted(results.items()) if k in r} for k in kinds}
     summary = {
         "run": str(run),
-        "variant": info.get("variant", "paper"),
-        "preset": info.get("config", {}).get("preset"),
-        "protocol": info.get("protocol"),
+        "variant": identity["variant"],
+        "beyond_paper": _beyond_paper(identity["variant"]),
+        "preset": identity["config"].get("preset"),
+        "protocol": identity["dataset"].get("protocol"),
         "source": info.get("source"),
         "synthetic": info.get("synthetic", False),
-        "models": {kind: model_summary(res) for kind, res in sorted(results.items())},
-        "paper_table_2": paper_rows(info.get("protocol")),
+        "code_version": identity["code_version"],
+        "seeds": sorted(results),
+        "models": {kind: model_summary(by_seed) for kind, by_seed in by_model.items()},
+        "paper_table_2": paper_rows(identity["dataset"].get("protocol")),
     }
-    if "adfl" in results and "baseline" in results:
-        summary["paired"] = paired_comparison(results["adfl"], results["baseline"])
+    if "adfl" in by_model and "baseline" in by_model:
+        summary["paired"] = paired_comparison(by_model["adfl"], by_model["baseline"])
     if write:
         atomic_write_json(run / "summary.json", summary)
         if figures:
@@ -134,56 +154,81 @@ def summarize(run: str | Path, write: bool = True, figures: bool = True) -> dict
     return summary
 
 
+def variant_label(summary: dict) -> str:
+    """The variant's name, with "(beyond the paper)" where it is not the published method."""
+    return f"{summary['variant']}{' (beyond the paper)' if summary.get('beyond_paper') else ''}"
+
+
 def format_summary(summary: dict) -> str:
-    """The printed table: ours beside Table 2."""
-    db = DATABASE_NAMES.get(summary.get("protocol") or "ckplus", "CK+")
-    synthetic = bool(summary.get("synthetic"))
-    ours_label = "synthetic" if synthetic else db
+    """The printed table: mean over seeds with its CI, per-seed values, ours beside Table 2."""
+    seeds = summary["seeds"]
     lines = [
         f"Cross-validation summary ({summary['run']}; preset {summary.get('preset')}, "
-        f"variant {summary.get('variant')})",
-        f"{'model':<10} {'folds':>5} {'images':>7} {'overall %':>10} {'mean % ± std':>15}",
+        f"variant {variant_label(summary)}; seed{'s' * (len(seeds) > 1)} "
+        f"{', '.join(map(str, seeds))})",
+        f"{'model':<10} {'seeds':>5} {'folds':>5} {'images':>7} {'mean %':>7} "
+        f"{'95 % CI':>16}   per seed %",
     ]
     for kind, s in summary["models"].items():
+        ci = "-" if s["ci95"] is None else "[{:.2f}, {:.2f}]".format(*(100 * v for v in s["ci95"]))
+        per_seed = "  ".join(f"s{seed} {100 * a:.2f}" for seed, a in s["per_seed"].items())
         lines.append(
-            f"{kind:<10} {len(s['folds']):>5} {s['num_test_images']:>7} "
-            f"{100 * s['overall_accuracy']:>10.2f} "
-            f"{100 * s['mean_fold_accuracy']:>8.2f} ± {100 * s['std_fold_accuracy']:<5.2f}"
-        )
-    for kind, s in summary["models"].items():
-        per = ", ".join(f"{k} {100 * v:.0f}" for k, v in s["per_class_accuracy"].items())
-        lines.append(f"per-class % ({kind}): {per}")
-    paired = summary.get("paired")
-    if paired:
-        lines.append(
-            f"paired ADFL - baseline over {len(paired['folds'])} folds: "
-            f"{100 * paired['mean_difference']:+.2f} points (std {100 * paired['std_difference']:.2f}); "
-            f"ADFL better in {paired['adfl_wins']}, worse in {paired['baseline_wins']}, "
-            f"tied {paired['ties']}; sign test p = {paired['sign_test_p']:.3f}"
+            f"{kind:<10} {len(s['seeds']):>5} {len(s['folds']):>5} {s['num_test_images']:>7} "
+            f"{100 * s['mean_accuracy']:>7.2f} {ci:>16}   {per_seed}"
         )
     lines.append(
-        f"Paper, Table 2 ({db}{', real photos' if synthetic else ''}) beside ours ({ours_label}):"
+        "one seed: an anecdote, no CI (run more seeds, e.g. --seeds 0-2)"
+        if len(seeds) == 1
+        else f"mean and CI: {CI_METHOD}"
     )
+    for kind, s in summary["models"].items():
+        if not s["same_folds_per_seed"]:
+            lines.append(f"note: the seeds of {kind} ran different folds; compare with care")
+        per = ", ".join(f"{k} {100 * v:.0f}" for k, v in s["per_class_accuracy"].items())
+        lines.append(
+            f"{kind}: per fold (seed-averaged) {100 * s['mean_fold_accuracy']:.2f} ± "
+            f"{100 * s['std_fold_accuracy']:.2f} %; per class %: {per}"
+        )
+    if summary.get("paired"):
+        lines.append(format_paired(summary["paired"]))
+    lines += format_paper_table(summary)
+    return "\n".join(lines)
+
+
+def format_paired(paired: dict) -> str:
+    return (
+        f"paired ADFL - baseline: {100 * paired['mean_pair_difference']:+.2f} points on average "
+        f"over {len(paired['pairs'])} (seed, fold) pairs; over {len(paired['folds'])} folds "
+        f"(seed-averaged): ADFL better in {paired['adfl_wins']}, worse in "
+        f"{paired['baseline_wins']}, tied {paired['ties']}; Wilcoxon signed-rank p = "
+        f"{paired['wilcoxon_p']:.3f}, sign test p = {paired['sign_test_p']:.3f} (scipy.stats)"
+    )
+
+
+def format_paper_table(summary: dict) -> list[str]:
+    """Table 2's rows with our mean accuracy over seeds beside them."""
+    db = DATABASE_NAMES.get(summary.get("protocol") or "ckplus", "CK+")
+    synthetic = bool(summary.get("synthetic"))
+    lines = [
+        f"Paper, Table 2 ({db}{', real photos' if synthetic else ''}) beside ours "
+        f"({'synthetic' if synthetic else db}, mean over seeds):"
+    ]
     ours = {
-        k.upper() if k == "adfl" else k.capitalize(): s["overall_accuracy"]
+        k.upper() if k == "adfl" else k.capitalize(): s["mean_accuracy"]
         for k, s in summary["models"].items()
     }
     for method, value in summary["paper_table_2"].items():
         paper = "-" if value is None else f"{value:.2f}"
         mine = f"{100 * ours[method]:.2f}" if method in ours else ""
         lines.append(f"  {method:<12} paper {paper:>6}   ours {mine:>6}")
-    return "\n".join(lines)
+    return lines
 
 
 def save_confusion_png(confusion, classes, path: Path, title: str) -> None:
     """The pooled confusion matrix as a seaborn heatmap PNG (rows: true, columns: predicted;
     rows normalised to per-class rates; the neutral row and column are left out when empty)."""
-    from adfl_teach.plotting import plot_confusion
-
     fig = plot_confusion(confusion, classes, title=f"{title}: pooled confusion")
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=120, bbox_inches="tight")
     tmp.replace(path)
-    import matplotlib.pyplot as plt
-
     plt.close(fig)

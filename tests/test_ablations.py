@@ -1,17 +1,24 @@
 """Each ablation variant changes exactly the piece it names (checked on config, model, loss)."""
 
 import dataclasses
+import json
 
+import numpy as np
 import pytest
 import torch
+from prepared_fakes import write_prepared
 
-from adfl_teach.ablations import VARIANTS, get_variant
+from adfl_teach.ablations import VARIANTS, format_variants, get_variant
+from adfl_teach.cli import main
 from adfl_teach.config import get_preset
+from adfl_teach.data.imageset import ImageSet
+from adfl_teach.experiments import format_ablation
 from adfl_teach.layers import AMSClassifier, SoftmaxClassifier
 from adfl_teach.losses import adfl_objective
 from adfl_teach.model import create_model as build_model
 from adfl_teach.model import parameter_groups
 
+CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 # variant -> the only configuration fields it may change, with their new values
 EXPECTED = {
     "paper": {},
@@ -24,6 +31,8 @@ EXPECTED = {
     "ams-m0.2": {"loss.margin": 0.2},
     "ams-s16": {"model.scale": 16.0},
     "ams-m0.1-s8": {"loss.margin": 0.1, "model.scale": 8.0},
+    "beyond-head-refit": {"optim.head_refit_epochs": 10},
+    "beyond-standardize": {"model.standardize_features": True},
 }
 
 
@@ -48,6 +57,14 @@ def test_every_registered_variant_is_covered():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_variant_changes_only_its_fields(name):
     assert changed_fields(name) == EXPECTED[name]
+
+
+def test_remedies_beyond_the_paper_are_marked_so_in_the_registry_and_the_list():
+    beyond = {name for name, v in VARIANTS.items() if v.beyond_paper}
+    assert beyond == {"beyond-head-refit", "beyond-standardize"}
+    listed = {line.split()[0]: line for line in format_variants().splitlines()}
+    for name in VARIANTS:
+        assert ("[beyond the paper]" in listed[name]) == (name in beyond)
 
 
 def _model_and_terms(name, labels=(0, 1, 2, 3, 7, 5)):
@@ -126,3 +143,33 @@ def test_ams_overrides_reach_the_loss():
 def test_unknown_or_invalid_variants_fail_clearly(bad):
     with pytest.raises(ValueError, match="variant|loss.margin"):
         get_variant(bad).apply(get_preset("smoke"))
+
+
+def test_ablate_runs_each_variant_per_seed_and_marks_remedies(tmp_path, striped, capsys):
+    data = striped(80, seed=0, num_classes=5)
+    subjects = np.array([f"S{i % 10:03d}" for i in range(80)])
+    prepared = write_prepared(
+        tmp_path / "prepared", ImageSet(data.images, data.labels, subjects), CLASSES
+    )
+    run = tmp_path / "ablation"
+    args = ["ablate", "--data", str(prepared), "--out", str(run), "--variants",
+            "paper,no-entropy", "--folds", "0", "--seeds", "0,1", "--preset", "smoke",
+            "--epochs", "1", "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    for variant in ("paper", "no-entropy"):
+        for seed in (0, 1):
+            assert (run / variant / f"seed_{seed}" / "adfl" / "fold_0" / "result.json").exists()
+    rows = json.loads((run / "ablation.json").read_text())
+    assert list(rows) == ["paper", "no-entropy"]
+    assert rows["no-entropy"]["seeds"] == [0, 1] and len(rows["no-entropy"]["ci95"]) == 2
+    assert rows["paper"]["change_from_paper"] == 0 and not rows["paper"]["beyond_paper"]
+    assert "95 % CI" in capsys.readouterr().out
+    remedy = {**rows["paper"], "beyond_paper": True, "description": "a remedy"}
+    table = format_ablation({"paper": rows["paper"], "beyond-x": remedy}).splitlines()
+    assert "[beyond the paper] a remedy" in table[2] and "beyond the paper" not in table[1]
+
+
+def test_ablate_without_variants_is_an_error(tmp_path, capsys):
+    args = ["ablate", "--data", str(tmp_path), "--variants", ",", "--preset", "smoke"]
+    assert main(args) == 2
+    assert "no ablation variant" in capsys.readouterr().err

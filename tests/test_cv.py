@@ -17,7 +17,8 @@ from adfl_teach.cv import RunMismatchError, cross_validate, fold_dir, run_fold
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
 from adfl_teach.probes import probe_run
-from adfl_teach.summary import format_summary, sign_test_p, summarize
+from adfl_teach.summary import format_summary, summarize
+from adfl_teach.toydata import striped_imageset
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 RESULT_FIELDS = {
@@ -37,8 +38,6 @@ RESULT_FIELDS = {
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, request):
     """10 subjects x 30 striped images (class = stripe height), prepared format."""
-    from adfl_teach.toydata import striped_imageset
-
     data = striped_imageset(300, seed=0, num_classes=len(CLASSES))
     data = ImageSet(data.images, data.labels, np.array([f"S{i % 10:03d}" for i in range(300)]))
     return write_prepared(tmp_path_factory.mktemp("tiny") / "prepared", data, CLASSES)
@@ -141,9 +140,3 @@ def test_killed_run_resumes_to_the_same_result(tiny, tmp_path):
     )
     assert a["predictions"] == b["predictions"] and a["accuracy"] == b["accuracy"]
     assert [h["total"] for h in a["history"]] == [h["total"] for h in b["history"]]
-
-
-def test_sign_test():
-    assert sign_test_p(5, 5) == 1.0
-    assert sign_test_p(10, 0) == pytest.approx(2 / 2**10)
-    assert sign_test_p(0, 0) == 1.0

@@ -1,14 +1,22 @@
-"""Runtime helpers: progress switch, atomic writes, device choice."""
+"""Runtime helpers: progress switch, atomic and exclusive writes, JSON reading, the fault
+hook, device choice."""
 
 import os
+import re
+import signal
+import subprocess
+import sys
 
 import pytest
 import torch
 
 from adfl_teach.runtime import (
     atomic_write_json,
+    create_json_exclusively,
+    fault_point,
     load_checkpoint,
     progress_bar,
+    read_json,
     save_checkpoint,
     select_device,
 )
@@ -50,3 +58,40 @@ def test_device_selection():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             select_device("cuda")
+
+
+def test_exclusive_creation_keeps_the_first_file(tmp_path):
+    path = tmp_path / "sub" / "run.json"
+    assert create_json_exclusively(path, {"first": 1})
+    assert not create_json_exclusively(path, {"second": 2})
+    assert read_json(path) == {"first": 1}
+    assert [p.name for p in path.parent.iterdir()] == ["run.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize("content, error", [("{", ValueError), (b"\xff\xfe", ValueError)])
+def test_read_json_names_the_bad_file(tmp_path, content, error):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(error, match=re.escape(str(path))):
+        read_json(path)
+    with pytest.raises(FileNotFoundError, match="missing.json"):
+        read_json(tmp_path / "missing.json")
+
+
+def _reach(point: str, times: int, fault: str) -> int:
+    code = f"from adfl_teach.runtime import fault_point\nfor _ in range({times}): fault_point({point!r})"
+    env = {**os.environ, "ADFL_FAULT": fault}
+    return subprocess.run([sys.executable, "-c", code], env=env).returncode
+
+
+def test_the_fault_hook_kills_at_the_nth_time_a_point_is_reached():
+    assert _reach("epoch-end", 3, "epoch-end:3") == -signal.SIGKILL
+    assert _reach("epoch-end", 2, "epoch-end:3") == 0  # not reached three times
+    assert _reach("fold-start", 5, "epoch-end:1") == 0  # another point
+    assert _reach("epoch-end", 1, "") == 0
+
+
+def test_a_malformed_fault_setting_is_an_error(monkeypatch):
+    monkeypatch.setenv("ADFL_FAULT", "nowhere:1")
+    with pytest.raises(ValueError, match="ADFL_FAULT"):
+        fault_point("epoch-end")

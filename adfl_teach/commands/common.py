@@ -7,7 +7,9 @@ import argparse
 from adfl_teach.config import PRESETS, Config, get_preset
 
 
-def add_preset_argument(parser: argparse.ArgumentParser) -> None:
+def add_preset_argument(parser: argparse.ArgumentParser, seeds: bool = False) -> None:
+    """``--preset --epochs --device --quiet``, and ``--seed`` (one run) or, with ``seeds``,
+    ``--seeds`` (a run per seed)."""
     parser.add_argument(
         "--preset",
         default=None,
@@ -18,40 +20,75 @@ def add_preset_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--epochs", type=int, default=None, help="override the preset's number of epochs"
     )
-    parser.add_argument("--seed", type=int, default=None, help="override the random seed")
+    if seeds:
+        parser.add_argument(
+            "--seeds",
+            default=None,
+            help="random seeds, e.g. 0-2 or 0,1: every fold runs once per seed, and the "
+            "summary gives the mean over seeds with a 95%% CI (default: the preset's seed, 0)",
+        )
+    else:
+        parser.add_argument("--seed", type=int, default=None, help="override the random seed")
     parser.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N or mps")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_jobs_argument(parser: argparse.ArgumentParser, default: int = 1) -> None:
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default,
+        help="(seed, model, fold) jobs run at once, each in its own process with 1/N of the "
+        "CPU threads; results are the same for any N (default: %(default)s)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     cfg = get_preset(args.preset)
     if args.epochs is not None:
         cfg = cfg.replace(optim={"epochs": args.epochs})
-    if args.seed is not None:
+    if getattr(args, "seed", None) is not None:
         cfg = cfg.replace(seed=args.seed)
     if args.device is not None:
         cfg = cfg.replace(device=args.device)
     return cfg
 
 
-def parse_folds(text: str, num_folds: int = 10) -> list[int]:
-    """``"0-9"``, ``"3"``, ``"0,2,5-7"`` -> sorted fold indices, each checked against range."""
-    folds: set[int] = set()
+def parse_ranges(text: str, option: str) -> list[int]:
+    """``"0-9"``, ``"3"``, ``"0,2,5-7"`` -> the sorted integers (``option`` names the flag in
+    errors)."""
+    values: set[int] = set()
     for part in text.split(","):
         part = part.strip()
         if not part:
             continue
         try:
-            if "-" in part:
+            if "-" in part[1:]:
                 lo, hi = (int(x) for x in part.split("-", 1))
-                folds.update(range(lo, hi + 1))
+                values.update(range(lo, hi + 1))
             else:
-                folds.add(int(part))
+                values.add(int(part))
         except ValueError:
-            raise ValueError(f"--folds {text!r}: {part!r} is not a fold or range") from None
-    bad = sorted(f for f in folds if not 0 <= f < num_folds)
+            raise ValueError(f"{option} {text!r}: {part!r} is not a number or range") from None
+    return sorted(values)
+
+
+def parse_folds(text: str, num_folds: int = 10) -> list[int]:
+    """``--folds`` -> sorted fold indices, each checked against range."""
+    folds = parse_ranges(text, "--folds")
+    bad = [f for f in folds if not 0 <= f < num_folds]
     if bad or not folds:
         raise ValueError(
             f"--folds {text!r}: folds must lie in 0..{num_folds - 1} (got {bad or 'none'})"
         )
-    return sorted(folds)
+    return folds
+
+
+def parse_seeds(text: str | None) -> list[int] | None:
+    """``--seeds`` -> sorted non-negative seeds; None (not given) stays None."""
+    if text is None:
+        return None
+    seeds = parse_ranges(text, "--seeds")
+    if not seeds or seeds[0] < 0:
+        raise ValueError(f"--seeds {text!r}: give non-negative seeds, e.g. 0-2 or 0,1")
+    return seeds

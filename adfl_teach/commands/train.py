@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from adfl_teach.commands.common import add_preset_argument, config_from_args
+from adfl_teach.cv import cross_validate
+from adfl_teach.rundir import fold_dir
 
 
 def register(subparsers) -> None:
@@ -12,8 +14,9 @@ def register(subparsers) -> None:
         "train",
         help="train and evaluate one fold of a prepared dataset",
         description="Train ADFL or the baseline on every fold but --fold, test on --fold "
-        "(ten-crop averaged accuracy on non-neutral images). Resumes from the fold's "
-        "checkpoint if one exists; a finished fold is reported, not retrained.",
+        "(ten-crop averaged accuracy on non-neutral images): one job of `adfl-teach cv`, in "
+        "the same run layout. Resumes from the fold's checkpoint if one exists; a finished "
+        "fold is reported, not retrained.",
     )
     p.add_argument("--data", required=True, type=Path, help="prepared dataset directory")
     p.add_argument("--model", choices=["adfl", "baseline"], default="adfl")
@@ -24,18 +27,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from adfl_teach.cv import check_run_directory, fold_dir, run_fold
-    from adfl_teach.data.prepared import load_prepared
-
     config = config_from_args(args)
-    data = load_prepared(args.data)
-    args.out.mkdir(parents=True, exist_ok=True)
-    check_run_directory(args.out, config, "paper", data)
-    result = run_fold(data, args.model, args.fold, config, args.out, progress=not args.quiet)
-    where = fold_dir(args.out, args.model, args.fold)
+    done = cross_validate(
+        args.data, args.out, config, (args.model,), [args.fold], progress=not args.quiet
+    )
+    result = done.results[args.model][args.fold]
     print(
-        f"{args.model} fold {args.fold} ({config.preset}): accuracy "
+        f"{args.model} fold {args.fold} ({config.preset}, seed {config.seed}): accuracy "
         f"{100 * result['accuracy']:.2f}% on {result['num_test_images']} test images; "
-        f"results in {where}"
+        f"results in {fold_dir(args.out, args.model, args.fold, config.seed)}"
     )
     return 0
