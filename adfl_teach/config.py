@@ -211,7 +211,7 @@ def _cpu_quick() -> Config:
     return Config(
         preset="cpu-quick",
         model=ModelConfig(widths=(16, 32, 48, 64), units=(1, 1, 1, 1), feature_dim=64),
-        optim=OptimConfig(epochs=15, lr=2e-3),
+        optim=OptimConfig(epochs=15, lr=2e-3, schedule="cosine"),
         data=DataConfig(canvas=(64, 55), crop=(56, 48), train_crops="random", synth_subjects=100),
     )
 

@@ -159,21 +159,6 @@ def _create_with_o_excl(path: Path, data: bytes) -> bool:
     return True
 
 
-def read_json(path: str | Path):
-    """The parsed JSON file ``path``; a missing, unreadable or invalid file is an error that
-    names it (``FileNotFoundError`` or ``ValueError``)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: cannot be read ({err})") from err
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err})") from None
-
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
     """``torch.save`` through a temporary file and a rename (an interrupted save leaves the

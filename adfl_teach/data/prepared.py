@@ -215,14 +215,6 @@ class PreparedDataset:
             )
         return self._content_hash
 
-    def content_hash(self) -> str:
-        """SHA-256 over ``manifest.csv``, ``dataset.json`` and every listed image file's bytes
-        (stand-in until the data helper's version lands)."""
-        digest = hashlib.sha256()
-        for rel in (MANIFEST, DATASET_JSON, *self.paths):
-            digest.update(rel.encode() + b"\0" + (self.root / rel).read_bytes())
-        return digest.hexdigest()
-
     def cache_path(self, canvas: tuple[int, int] = (128, 110)) -> Path:
         """The image cache for ``canvas`` (named by :meth:`content_hash`)."""
         return cache.cache_file(self.root, canvas, self.content_hash())
