@@ -159,7 +159,6 @@ def _create_with_o_excl(path: Path, data: bytes) -> bool:
     return True
 
 
-
 def save_checkpoint(path: str | Path, state: dict) -> None:
     """``torch.save`` through a temporary file and a rename (an interrupted save leaves the
     previous checkpoint intact); then the fault point ``epoch-end``."""
