@@ -156,7 +156,7 @@ def reproduce(
     collected_by: str = "",
 ) -> dict:
     """The whole reproduction into ``request.out`` (layout: :mod:`adfl_teach.reproduction`):
-    synthetic database -> cross-validation of ADFL and the baseline -> ADFL under each
+    synthetic database (or ``request.data``, a prepared dataset) -> cross-validation of ADFL and the baseline -> ADFL under each
     variant -> (``probes``) linear probes of ADFL's features -> the report, written to
     ``report`` (default ``OUT/reproduction.json``) and returned. Finished jobs are read back.
     ``collect_only`` trains nothing: the report of what exists, listing what is missing.
@@ -164,8 +164,9 @@ def reproduce(
     out, stages = Path(request.out), {}
     if not collect_only:
         t0 = time.perf_counter()
-        prepared = synthetic_dataset(out, subjects or config.data.synth_subjects, synth_seed,
-                                     progress)  # fmt: skip
+        prepared = request.data or synthetic_dataset(
+            out, subjects or config.data.synth_subjects, synth_seed, progress
+        )
         stages["data"] = time.perf_counter() - t0
         cv_args = (config, ("adfl", "baseline"), list(request.folds), "paper", progress)
         cross_validate(prepared, out / "cv", *cv_args, list(request.seeds), request.jobs)
@@ -175,18 +176,18 @@ def reproduce(
             ablate(prepared, out / "ablate", config, list(request.variants),
                    list(request.folds), progress, list(request.seeds), request.jobs)  # fmt: skip
             stages["ablate"] = time.perf_counter() - t1
-    probed = probe_report(out, probes and not collect_only, progress)
+    probed = probe_report(request.prepared, out / "cv", probes and not collect_only, progress)
     result = build_report(request, collected_by, stages, probed)
     atomic_write_json(Path(report) if report else out / REPORT, result)
     return result
 
 
-def probe_report(out: Path, run_probes: bool, progress: bool) -> dict | None:
-    """Linear probes of ADFL's features over every finished (seed, fold) of ``OUT/cv``
+def probe_report(prepared: Path, run: Path, run_probes: bool, progress: bool) -> dict | None:
+    """Linear probes of ADFL's features over every finished (seed, fold) of ``run``
     (:mod:`adfl_teach.probes`; run when asked, else read back when a run wrote them)."""
     if run_probes:
         from adfl_teach.probes import probe_run
 
-        return probe_run(out / "prepared", out / "cv", "adfl", progress=progress)
-    written = out / "cv" / "probes_adfl.json"
+        return probe_run(prepared, run, "adfl", progress=progress)
+    written = run / "probes_adfl.json"
     return read_json(written, expect=dict) if written.exists() else None

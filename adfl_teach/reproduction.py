@@ -18,17 +18,18 @@ with the command that runs it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from adfl_teach.ablations import BEYOND_PAPER, get_variant
+from adfl_teach.ablations import get_variant
 from adfl_teach.diagnostics import collapse_signature
 from adfl_teach.rundir import RESULT, collect_results, fold_dir, read_run
 from adfl_teach.runtime import read_json
-from adfl_teach.stats import CI_METHOD, TESTS
-from adfl_teach.summary import model_summary, paired_comparison, paper_rows
+from adfl_teach.stats import CI_METHOD, TESTS, mean_ci95
+from adfl_teach.summary import model_summary, paired_comparison, paper_rows, pooled_accuracy
 
 REPORT_FORMAT = "adfl-teach/reproduction-1"
 REPORT = "reproduction.json"
@@ -37,7 +38,6 @@ DESCRIPTIONS = {
     "baseline": "shared layers + B_e + AMS classifier (sec. 3.1's baseline)",
     "adfl": "ADFL as published (sec. 2)",
 }
-LABELS = {"baseline": "baseline", "adfl": "ADFL as published"}
 #: History keys averaged per epoch (those every history of a row has).
 DIAGNOSTIC_KEYS = (
     "train_accuracy",
@@ -65,18 +65,29 @@ class Request:
     folds: tuple[int, ...]
     variants: tuple[str, ...]
     jobs: int = 2
+    data: Path | None = None  # a prepared dataset; None = the synthetic one in OUT/prepared
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "out", Path(self.out))
+        if self.data is not None:
+            object.__setattr__(self, "data", Path(self.data))
+
+    @property
+    def prepared(self) -> Path:
+        return self.data or self.out / "prepared"
 
     def _common(self, seeds) -> str:
         return (
-            f"--data {self.out / 'prepared'} --seeds {ranges(seeds)} --folds "
+            f"--data {self.prepared} --seeds {ranges(seeds)} --folds "
             f"{ranges(self.folds)} --preset {self.preset} --jobs {self.jobs}"
         )
 
     def command(self) -> str:
         """The one command that runs (or resumes) everything and writes the report."""
         variants = ",".join(self.variants) or '""'
+        data = f" --data {self.data}" if self.data else ""
         return (
-            f"adfl-teach reproduce --out {self.out} --preset {self.preset} --seeds "
+            f"adfl-teach reproduce --out {self.out}{data} --preset {self.preset} --seeds "
             f"{ranges(self.seeds)} --folds {ranges(self.folds)} --variants {variants} "
             f"--jobs {self.jobs}"
         )
@@ -143,6 +154,8 @@ def timing(by_seed: dict[int, dict[int, dict]], run: Path, kind: str) -> dict:
     return {
         "job_seconds": float(sum(seconds)),
         "mean_job_seconds": float(np.mean(seconds)),
+        "started": float(min(starts)),  # Unix time
+        "finished": float(max(ends)),
         "wall_span_seconds": float(max(ends) - min(starts)),
     }
 
@@ -171,10 +184,11 @@ def model_row(name: str, by_seed: dict, request: Request, run: Path, kind: str) 
 
 def gather(request: Request) -> dict[str, tuple[dict, Path, str, object]]:
     """``{row name: ({seed: {fold: result}}, run directory, model, variant or None)}``."""
-    cv = read_rows(request.out / "cv")
-    found = {kind: (cv.get(kind, {}), request.out / "cv", kind, None) for kind in MODELS}
+    out = request.out
+    cv = read_rows(out / "cv")
+    found = {kind: (cv.get(kind, {}), out / "cv", kind, None) for kind in MODELS}
     for name in request.variants:
-        run = request.out / "ablate" / name
+        run = out / "ablate" / name
         found[name] = (read_rows(run).get("adfl", {}), run, "adfl", get_variant(name))
     for by_seed, run, _, _ in found.values():
         if by_seed:
@@ -198,7 +212,7 @@ def build_report(request: Request, collected_by: str = "", stages=None, probes=N
     for name, row in rows.items():
         for other, key in (("baseline", "vs_baseline"), ("adfl", "vs_paper")):
             if name not in (other, "baseline") and done[name] and done[other]:
-                row[key] = paired_comparison(done[name], done[other])
+                row[key] = compare(done[name], done[other])
     missing = [
         {"name": n, "missing": r["missing"], "command": r["command"]}
         for n, r in rows.items()
@@ -220,9 +234,23 @@ def build_report(request: Request, collected_by: str = "", stages=None, probes=N
         "missing": missing,
         "complete": not missing,
         "stages_seconds": stages or {},
+        "wall_span_seconds": wall_span(rows),
         "probes": probes,
         "paper": paper_rows("ckplus"),
     }
+
+
+def compare(mine: dict, other: dict) -> dict:
+    """:func:`~adfl_teach.summary.paired_comparison` (per fold, with its tests), plus the
+    difference of the pooled accuracies per common seed and its mean with a 95 % CI."""
+    result = paired_comparison(mine, other)
+    seeds = sorted(set(mine) & set(other))
+    per_seed = {s: pooled_accuracy(mine[s]) - pooled_accuracy(other[s]) for s in seeds}
+    mean, ci = mean_ci95(list(per_seed.values()))
+    result["per_seed_difference"] = {str(s): d for s, d in per_seed.items()}
+    result["difference"] = mean
+    result["difference_ci95"] = list(ci) if ci else None
+    return result
 
 
 def describe(name: str, variant) -> dict:
@@ -233,66 +261,23 @@ def describe(name: str, variant) -> dict:
 
 def run_facts(out: Path) -> dict:
     """The synthetic database and the configuration of ``OUT/cv`` (when they exist)."""
-    facts: dict = {"out": str(out)}
+    facts: dict = {"out": str(out), "cpu_count": os.cpu_count()}  # of the collecting machine
     synth = out / "synthetic" / "synth.json"
     if synth.exists():
         info = read_json(synth, expect=dict)
         facts["synthetic"] = {"subjects": info["config"]["subjects"], "seed": info["seed"]}
     if (out / "cv" / "run.json").exists():
-        identity = read_run(out / "cv")["identity"]
+        record = read_run(out / "cv")
+        identity = record["identity"]
         facts.update(code_version=identity["code_version"], dataset=identity["dataset"])
+        facts.update(dataset_path=record.get("dataset_path"), is_synthetic=record.get("synthetic"))
         facts["config"] = identity["config"]
     return facts
 
 
-def percent(value: float) -> str:
-    return f"{100 * value:.2f}"
-
-
-def ci_text(row: dict) -> str:
-    ci = row.get("ci95")
-    return "-" if ci is None else f"[{percent(ci[0])}, {percent(ci[1])}]"
-
-
-def row_label(row: dict) -> str:
-    label = LABELS.get(row["name"], row["name"])
-    return f"{label} ({BEYOND_PAPER})" if row["beyond_paper"] else label
-
-
-def progress_text(row: dict, report: dict) -> str:
-    """ "not run yet", or how many of the requested jobs finished."""
-    wanted = len(report["seeds"]) * len(report["folds"])
-    missing = sum(len(folds) for folds in row["missing"].values())
-    return "not run yet" if missing == wanted else f"running: {wanted - missing} of {wanted} jobs"
-
-
-def markdown_table(report: dict) -> str:
-    """The table of the README and the chapter: one line per model and variant."""
-    lines = [
-        "| model / variant | seeds x folds | mean % | 95 % CI | minus baseline (points) "
-        "| Wilcoxon p |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in report["rows"].values():
-        if not row["complete_seeds"]:
-            lines.append(f"| {row_label(row)} | {progress_text(row, report)} | | | | |")
-            continue
-        paired = row.get("vs_baseline")
-        delta = "" if paired is None else f"{100 * paired['mean_pair_difference']:+.2f}"
-        p = "" if paired is None else f"{paired['wilcoxon_p']:.3f}"
-        lines.append(
-            f"| {row_label(row)} | {len(row['seeds'])} x {len(row['folds'])} | "
-            f"{percent(row['mean_accuracy'])} | {ci_text(row)} | {delta} | {p} |"
-        )
-    return "\n".join(lines)
-
-
-def format_report(report: dict) -> str:
-    """The printed report: the table, then what is missing and how to run it."""
-    lines = [f"Reproduction ({report['command']})", markdown_table(report)]
-    for item in report["missing"]:
-        seeds = ", ".join(f"seed {s}: folds {ranges(f)}" for s, f in item["missing"].items())
-        lines.append(f"missing {item['name']} ({seeds}): {item['command']}")
-    if any(len(r.get("seeds", ())) == 1 for r in report["rows"].values()):
-        lines.append("one seed: an anecdote, no CI (run --seeds 0-2)")
-    return "\n".join(lines)
+def wall_span(rows: dict) -> float | None:
+    """From the start of the first job to the end of the last, over every row (seconds)."""
+    times = [r["time"] for r in rows.values() if "time" in r]
+    if not times:
+        return None
+    return max(t["finished"] for t in times) - min(t["started"] for t in times)

@@ -9,7 +9,8 @@ from scipy import stats
 
 from adfl_teach.cli import main
 from adfl_teach.diagnostics import collapse_signature
-from adfl_teach.reproduction import Request, markdown_table, ranges
+from adfl_teach.findings import markdown_table
+from adfl_teach.reproduction import Request, ranges
 
 BASE = ["reproduce", "--preset", "smoke", "--subjects", "10", "--folds", "0-1", "--epochs", "1",
         "--jobs", "1", "--quiet"]  # fmt: skip
@@ -146,6 +147,8 @@ def test_ranges_and_the_table_of_a_row_not_run():
     assert ranges([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8" and ranges([3]) == "3"
     request = Request(out="OUT", preset="smoke", seeds=(0, 1, 2), folds=(0, 1), variants=())
     assert request.command().endswith('--variants "" --jobs 2')
+    mine = Request(out="OUT", preset="cpu-quick", seeds=(0,), folds=(0,), variants=(), data="CK")
+    assert "--data CK" in mine.command() and "--data CK" in mine.run_command("no-entropy", [1])
     report = {"seeds": [0, 1, 2], "folds": [0, 1], "rows": {
         "beyond-x": {"name": "beyond-x", "beyond_paper": True, "complete_seeds": [],
                      "missing": {"0": [0, 1], "1": [0, 1], "2": [0, 1]}},

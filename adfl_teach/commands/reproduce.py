@@ -16,7 +16,8 @@ from adfl_teach.commands.common import (
 )
 from adfl_teach.commands.main import MAIN_JOBS
 from adfl_teach.experiments import reproduce
-from adfl_teach.reproduction import Request, format_report
+from adfl_teach.findings import format_report
+from adfl_teach.reproduction import Request
 
 #: Every registered variant but "paper" (ADFL as published is OUT/cv's adfl).
 DEFAULT_VARIANTS = ",".join(name for name in VARIANTS if name != "paper")
@@ -35,6 +36,12 @@ def register(subparsers) -> None:
         "--collect-only trains nothing and lists what is missing.",
     )
     p.add_argument("--out", type=Path, default=Path("runs/reproduce"), help="output folder OUT")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="a prepared dataset (e.g. your CK+ copy) instead of the synthetic database",
+    )
     p.add_argument("--folds", default="0-9", help="folds to run (default 0-9)")
     p.add_argument(
         "--variants",
@@ -68,6 +75,7 @@ def run(args) -> int:
         folds=tuple(parse_folds(args.folds)),
         variants=tuple(v.strip() for v in args.variants.split(",") if v.strip()),
         jobs=args.jobs,
+        data=args.data,
     )
     report = reproduce(
         request,
