@@ -45,7 +45,7 @@ def markdown_table(report: dict) -> str:
             lines.append(f"| {row_label(row)} | {progress_text(row, report)} | | | | |")
             continue
         paired = row.get("vs_baseline")
-        delta = "" if paired is None else f"{100 * paired['mean_pair_difference']:+.2f}"
+        delta = "" if paired is None else f"{100 * paired['difference']:+.2f}"
         p = "" if paired is None else f"{paired['wilcoxon_p']:.3f}"
         lines.append(
             f"| {row_label(row)} | {len(row['seeds'])} x {len(row['folds'])} | "
