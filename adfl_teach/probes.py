@@ -1,31 +1,42 @@
 """Disentanglement probes: what do f_e, f_n and f_r actually hold?
 
 The paper asserts that f_n holds the neutral face (no expression) and f_r the expression.
-With ground truth at hand we can measure it: freeze a trained fold's model, extract the
-three features of that fold's *test* images (subjects the model never saw), and fit linear
-probes (multinomial logistic regression) that predict
+With ground truth at hand we can measure it. For each finished (seed, fold) model of a run:
+freeze it, extract the three features of every image of the dataset, and fit linear probes
+(scikit-learn's ``LogisticRegression`` on standardised features) that predict
 
-* the expression, split by subject (the probe is tested on other people), and
-* the subject identity, split by sequence (tested on the same people's other sequences).
+* the **expression**: fit on the fold's *training* images, scored on its *test* fold (people
+  that neither the model nor the probe saw); neutral images are left out, as in the paper's
+  accuracy;
+* the **identity**: the test fold's people appear in no training image, so this probe stays
+  within the fold's *training* subjects, split by sequence: for each of them, some sequences
+  fit the probe and the others score it.
+
+No probe ever sees a test-fold feature while fitting (the tests spy on every ``fit``).
+Chance beside every number is a ``DummyClassifier(strategy="most_frequent")`` fit on the same
+training split and scored on the same test split.
+
+Features come from the **centre crop** of each image (one deterministic view; evaluation
+averages the ten crops' *predictions*, but a probe asks what one feature vector holds).
 
 High expression accuracy in f_n would mean the dispeller was not fooled; high identity
-accuracy in f_r would mean the residue still carries who the person is. Chance levels are
-reported beside every number (the majority class rate of the probe's test split).
+accuracy in f_r would mean the residue still carries who the person is.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from adfl_teach.crops import take_crops
 from adfl_teach.runtime import progress_bar
 
 FEATURES = ("f_e", "f_n", "f_r")
 CENTRE_CROP = 4  # index of the centre crop in adfl_teach.crops
+SCORES = ("expression", "expression_chance", "identity", "identity_chance")
 
 
 @torch.no_grad()
@@ -45,139 +56,212 @@ def extract_features(model, images: torch.Tensor, crop, batch_size: int = 128) -
     return {k: torch.cat(v) for k, v in out.items()}
 
 
-def fit_linear_probe(
-    x_train: torch.Tensor,
-    y_train: torch.Tensor,
-    x_test: torch.Tensor,
-    y_test: torch.Tensor,
-    weight_decay: float = 1e-3,
-    steps: int = 300,
-) -> float:
-    """Multinomial logistic regression on standardised features (L-BFGS); test accuracy."""
-    classes = torch.unique(torch.cat([y_train, y_test]))
-    remap = {int(c): i for i, c in enumerate(classes)}
-    ytr = torch.tensor([remap[int(c)] for c in y_train])
-    yte = torch.tensor([remap[int(c)] for c in y_test])
-    mean, std = x_train.mean(0), x_train.std(0).clamp(min=1e-6)
-    xtr, xte = (x_train - mean) / std, (x_test - mean) / std
-    w = torch.zeros(xtr.shape[1], len(classes), requires_grad=True)
-    b = torch.zeros(len(classes), requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
+def make_probe():
+    """The linear probe: standardise each feature dimension (statistics of the probe's
+    training rows only), then multinomial logistic regression (L2, ``C=1``)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(xtr @ w + b, ytr) + weight_decay * (w**2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    with torch.no_grad():
-        return float(((xte @ w + b).argmax(1) == yte).float().mean())
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
 
 
-def majority_rate(y: torch.Tensor) -> float:
-    """Accuracy of always answering the most frequent class: the chance level we report."""
-    _, counts = torch.unique(y, return_counts=True)
-    return float(counts.max() / counts.sum()) if len(y) else float("nan")
+def make_chance():
+    """Chance: always answer the most frequent class of the probe's training rows."""
+    from sklearn.dummy import DummyClassifier
+
+    return DummyClassifier(strategy="most_frequent")
 
 
-def split_by_group(groups: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Boolean mask: True for the probe's training half, split by whole groups."""
-    unique = np.unique(groups)
-    rng = np.random.default_rng(seed)
-    train_groups = set(rng.permutation(unique)[: max(1, len(unique) // 2)].tolist())
-    return np.array([g in train_groups for g in groups])
+def probe_accuracy(x_train, y_train, x_test, y_test) -> tuple[float, float]:
+    """Fit the probe and the chance level on the training rows only; ``(probe accuracy,
+    chance accuracy)`` on the test rows (``nan`` for an empty test split)."""
+    if len(y_test) == 0:
+        return float("nan"), float("nan")
+    probe = make_probe().fit(x_train, y_train)
+    chance = make_chance().fit(x_train, y_train)
+    return float(probe.score(x_test, y_test)), float(chance.score(x_test, y_test))
 
 
-def probe_features(
-    features: dict[str, torch.Tensor],
-    expressions: torch.Tensor,
-    subjects: np.ndarray,
-    sequences: np.ndarray,
-    neutral_index: int = 0,
-    seed: int = 0,
-) -> dict:
-    """Probe accuracies (and chance) for expression and identity from each feature.
+def sequence_split(subjects, sequences, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(fit, score)`` boolean masks for the identity probe, split within each subject.
 
-    expressions: ``(N,)`` class labels; neutral images are left out of the expression probe.
-    subjects, sequences: ``(N,)`` strings; sequences are made unique per subject here.
+    Each subject with two or more sequences gives half of its sequences (rounded down, drawn
+    with ``seed``) to the probe's fit rows and the rest to its score rows; a subject with one
+    sequence cannot be on both sides and is left out.
     """
+    subjects, sequences = np.asarray(subjects).astype(str), np.asarray(sequences).astype(str)
+    rng = np.random.default_rng(seed)
+    fit = np.zeros(len(subjects), dtype=bool)
+    score = np.zeros(len(subjects), dtype=bool)
+    for subject in np.unique(subjects):
+        rows = subjects == subject
+        own = np.unique(sequences[rows])
+        if len(own) < 2:
+            continue
+        chosen = rows & np.isin(sequences, rng.permutation(own)[: len(own) // 2])
+        fit |= chosen
+        score |= rows & ~chosen
+    return fit, score
+
+
+def probe_fold(features, labels, subjects, sequences, train, neutral_index=0, seed=0) -> dict:
+    """Probe accuracies and chance levels, per feature, for one fold's model.
+
+    features: ``{name: (N, D)}`` for every image of the dataset; labels: ``(N,)`` class
+    indices; subjects, sequences: ``(N,)`` IDs; train: ``(N,)`` bool, True for the fold's
+    training images (False = its test fold). Returns ``{name: {score: value}}`` with the keys
+    of :data:`SCORES` (identity ones only when some training subject has two sequences).
+    """
+    labels, train = np.asarray(labels), np.asarray(train, dtype=bool)
     subjects = np.asarray(subjects).astype(str)
-    seq_ids = np.char.add(np.char.add(subjects, "/"), np.asarray(sequences).astype(str))
-    expressive = (expressions != neutral_index).numpy()
-    by_subject = split_by_group(subjects[expressive], seed)
-    by_sequence = split_by_group(seq_ids, seed)
-    # identity must be learnable: keep subjects that appear on both sides of the split
-    both = set(subjects[by_sequence]) & set(subjects[~by_sequence])
-    keep_id = np.array([s in both for s in subjects])
-    subject_codes = torch.tensor(np.unique(subjects, return_inverse=True)[1])
+    expressive = labels != neutral_index
+    fit_e, score_e = train & expressive, ~train & expressive
+    fit_i, score_i = np.zeros_like(train), np.zeros_like(train)
+    fit_i[train], score_i[train] = sequence_split(
+        subjects[train], np.asarray(sequences)[train], seed
+    )
     out = {}
     for name, x in features.items():
-        xe, ye = x[expressive], expressions[expressive]
-        tr = torch.tensor(by_subject)
-        row = {
-            "expression": fit_linear_probe(xe[tr], ye[tr], xe[~tr], ye[~tr]),
-            "expression_chance": majority_rate(ye[~tr]),
-        }
-        if keep_id.sum() >= 4:
-            tr = torch.tensor(by_sequence & keep_id)
-            te = torch.tensor(~by_sequence & keep_id)
-            row["identity"] = fit_linear_probe(x[tr], subject_codes[tr], x[te], subject_codes[te])
-            row["identity_chance"] = majority_rate(subject_codes[te])
+        x = np.asarray(x, dtype=np.float64)
+        row = {}
+        row["expression"], row["expression_chance"] = probe_accuracy(
+            x[fit_e], labels[fit_e], x[score_e], labels[score_e]
+        )
+        if fit_i.any():
+            row["identity"], row["identity_chance"] = probe_accuracy(
+                x[fit_i], subjects[fit_i], x[score_i], subjects[score_i]
+            )
         out[name] = row
     return out
 
 
-def probe_run(data_dir: str | Path, run: str | Path, model: str = "adfl", progress=True) -> dict:
-    """Probe every finished fold of ``RUN/<model>``; mean over folds, written to
-    ``RUN/probes_<model>.json``."""
-    from adfl_teach.cv import CHECKPOINT, fold_dir, read_result
-    from adfl_teach.data.prepared import load_prepared
-    from adfl_teach.runtime import atomic_write_json
+def probe_checkpoint(data, checkpoint: str | Path, fold: int) -> dict:
+    """:func:`probe_fold` for the model saved in ``checkpoint``, trained without ``fold``."""
     from adfl_teach.training import load_model
 
-    data = load_prepared(data_dir)
-    folds = [k for k in range(data.num_folds) if read_result(run, model, k) is not None]
-    if not folds:
-        raise FileNotFoundError(f"{run}/{model}: no finished folds to probe")
-    per_fold = {}
-    for k in progress_bar(folds, desc="probing folds", enabled=progress):
-        net, state = load_model(fold_dir(run, model, k) / CHECKPOINT)
-        config_crop = tuple(state["config"]["data"]["crop"])
-        canvas = tuple(state["config"]["data"]["canvas"])
-        test = data.folds == k
-        images = data.images(canvas)[torch.from_numpy(test)]
-        feats = extract_features(net, images, config_crop)
-        per_fold[k] = probe_features(
-            feats,
-            torch.from_numpy(data.labels[test]),
-            data.subjects[test],
-            data.sequences[test],
-            data.neutral_index,
-        )
-    table = {}
-    for name in per_fold[folds[0]]:
-        keys = sorted({key for k in folds for key in per_fold[k][name]})
-        # a fold too small for the identity probe has no identity entry: average what exists
-        table[name] = {
-            key: float(np.mean([per_fold[k][name][key] for k in folds if key in per_fold[k][name]]))
-            for key in keys
+    net, state = load_model(checkpoint)
+    geometry = state["config"]["data"]
+    images = data.images(tuple(geometry["canvas"]), progress=False)
+    features = extract_features(net, images, tuple(geometry["crop"]))
+    return probe_fold(
+        features, data.labels, data.subjects, data.sequences, data.folds != fold, data.neutral_index
+    )
+
+
+def finished_folds(run: str | Path, model: str, seeds=None) -> dict[int, dict[int, Path]]:
+    """``{seed: {fold: fold directory}}`` of the folds of ``RUN`` that have a ``result.json``.
+
+    Layout ``RUN/seed_<s>/<model>/fold_<k>/``; a run from before seeds
+    (``RUN/<model>/fold_<k>/``) counts as the seed in its ``run.json``.
+    """
+    run = Path(run)
+    found: dict[int, dict[int, Path]] = {}
+    for result in sorted(run.glob(f"seed_*/{model}/fold_*/result.json")):
+        seed, fold = int(result.parents[2].name[5:]), int(result.parent.name[5:])
+        found.setdefault(seed, {})[fold] = result.parent
+    legacy = sorted(run.glob(f"{model}/fold_*/result.json"))
+    if legacy and not found:
+        run_json = run / "run.json"
+        seed = json.loads(run_json.read_text())["config"]["seed"] if run_json.exists() else 0
+        found[seed] = {int(r.parent.name[5:]): r.parent for r in legacy}
+    if seeds is not None:
+        found = {s: found[s] for s in seeds if s in found}
+    return {s: dict(sorted(found[s].items())) for s in sorted(found)}
+
+
+def mean_table(tables) -> dict:
+    """Mean of ``{feature: {score: value}}`` tables, key by key over the tables that have it
+    (a fold too small for the identity probe has no identity entry)."""
+    tables = list(tables)
+    out = {}
+    for name in tables[0]:
+        keys = [k for k in SCORES if any(k in t[name] for t in tables)]
+        out[name] = {
+            k: float(np.nanmean([t[name][k] for t in tables if k in t[name]])) for k in keys
         }
-    result = {"model": model, "folds": folds, "mean": table, "per_fold": per_fold}
+    return out
+
+
+def ci95(values) -> tuple[float, float]:
+    """95 % confidence interval of the mean (Student's t, scipy) of per-seed values."""
+    from scipy import stats
+
+    values = np.asarray(values, dtype=np.float64)
+    if np.ptp(values) == 0:  # identical values: no spread (scipy would answer nan)
+        return float(values[0]), float(values[0])
+    low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    return float(low), float(high)
+
+
+def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
+    """Per seed the mean over its folds; overall the mean over seeds, with a 95 % CI over
+    seeds when there are two or more."""
+    seeds = sorted(per_seed)
+    seed_means = {s: mean_table(per_seed[s].values()) for s in seeds}
+    result = {
+        "model": model,
+        "seeds": seeds,
+        "folds": sorted({k for s in seeds for k in per_seed[s]}),
+        "mean": mean_table(seed_means.values()),
+        "per_seed": {s: {"mean": seed_means[s], "per_fold": per_seed[s]} for s in seeds},
+    }
+    if len(seeds) >= 2:
+        result["ci95"] = {
+            name: {k: ci95([seed_means[s][name][k] for s in seeds]) for k in row}
+            for name, row in result["mean"].items()
+        }
+    return result
+
+
+def probe_run(data_dir, run, model: str = "adfl", seeds=None, progress=True) -> dict:
+    """Probe every finished fold of every seed of ``RUN`` for ``model``; the summary of
+    :func:`summarise_probes`, also written to ``RUN/probes_<model>.json``."""
+    from adfl_teach.cv import CHECKPOINT
+    from adfl_teach.data.prepared import load_prepared
+    from adfl_teach.runtime import atomic_write_json
+
+    data = load_prepared(data_dir)
+    found = finished_folds(run, model, seeds)
+    if not found:
+        raise FileNotFoundError(f"{run}: no finished folds of {model} to probe")
+    jobs = [(s, k, directory) for s, folds in found.items() for k, directory in folds.items()]
+    per_seed: dict[int, dict[int, dict]] = {}
+    for seed, fold, directory in progress_bar(jobs, desc="probing folds", enabled=progress):
+        per_seed.setdefault(seed, {})[fold] = probe_checkpoint(data, directory / CHECKPOINT, fold)
+    result = summarise_probes(model, per_seed)
     atomic_write_json(Path(run) / f"probes_{model}.json", result)
     return result
 
 
+def _cell(result: dict, name: str, key: str) -> str:
+    """``mean`` or, for a probe score with a CI over seeds, ``mean [low, high]`` (percent)."""
+    value = 100 * result["mean"][name].get(key, float("nan"))
+    low, high = result.get("ci95", {}).get(name, {}).get(key, (None, None))
+    if low is None or key.endswith("_chance"):
+        return f"{value:.1f}"
+    return f"{value:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
+
+
 def format_probes(result: dict) -> str:
+    """The probe table: mean over seeds (95 % CI over seeds in brackets), then per seed."""
+    seeds = result.get("seeds", [])
     lines = [
-        f"Linear probes on frozen test-fold features ({result['model']}, folds {result['folds']})",
-        f"{'feature':<8} {'expression %':>13} {'chance %':>9} {'identity %':>11} {'chance %':>9}",
+        f"Linear probes ({result['model']}; seeds {seeds}, folds {result['folds']}): "
+        "expression fit on the training folds, scored on the test fold; identity within "
+        "the training subjects, split by sequence. Accuracy %, chance = most frequent class.",
+        f"{'feature':<8} {'expression':>22} {'chance':>7} {'identity':>22} {'chance':>7}",
     ]
-    for name, row in result["mean"].items():
-        ident = row.get("identity", float("nan"))
-        ichance = row.get("identity_chance", float("nan"))
+    for name in result["mean"]:
+        cells = [_cell(result, name, key) for key in SCORES]
         lines.append(
-            f"{name:<8} {100 * row['expression']:>13.1f} {100 * row['expression_chance']:>9.1f} "
-            f"{100 * ident:>11.1f} {100 * ichance:>9.1f}"
+            f"{name:<8} {cells[0]:>22} {cells[1]:>7} {cells[2]:>22} {cells[3]:>7}".rstrip()
         )
+    if len(seeds) >= 2:
+        per_seed = {str(s): row["mean"] for s, row in result["per_seed"].items()}  # JSON: str
+        for name in result["mean"]:
+            for key in ("expression", "identity"):
+                values = [per_seed[str(s)][name].get(key) for s in seeds]
+                shown = ", ".join("-" if v is None else f"{100 * v:.1f}" for v in values)
+                lines.append(f"per seed {name} {key}: {shown}")
     return "\n".join(lines)

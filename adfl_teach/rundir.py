@@ -102,12 +102,11 @@ def read_run(run: str | Path) -> dict:
     path = Path(run) / RUN_JSON
     if not path.exists():
         raise FileNotFoundError(f"{path}: missing; {Path(run)} is not a run directory")
-    record = read_json(path)
-    if not isinstance(record, dict) or record.get("format") != RUN_FORMAT:
+    record = read_json(path, expect=dict)
+    if record.get("format") != RUN_FORMAT:
         raise RunMismatchError(
             f"{path}: not a run of this version of adfl-teach (format "
-            f"{record.get('format') if isinstance(record, dict) else None!r}, expected "
-            f"{RUN_FORMAT!r}); use another run directory"
+            f"{record.get('format')!r}, expected {RUN_FORMAT!r}); use another run directory"
         )
     identity = record.get("identity")
     missing = [k for k in IDENTITY_KEYS if not isinstance(identity, dict) or k not in identity]

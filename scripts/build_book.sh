@@ -1,60 +1,81 @@
 #!/usr/bin/env bash
 # Build the Jupyter Book (v1) with warnings as errors; every notebook is executed.
 #
-#   bash scripts/build_book.sh              # instructors' build: solutions shown -> _build/html
-#   bash scripts/build_book.sh --students   # students' build: solutions hidden -> _build/students/html
+#   bash scripts/build_book.sh              # instructors' build, solutions shown -> _build/html
+#   bash scripts/build_book.sh --students   # students' build -> _build/students/html
+#   bash scripts/build_book.sh --publish    # the published book -> _build/publish/html
 #
-# The notebooks' sizes come from $ADFL_PRESET (default here: cpu-quick; CI sets smoke).
+# Sizes come from $ADFL_PRESET (default here: cpu-quick; the test command sets smoke).
 # Cached training results go to $ADFL_HOME (default ~/.cache/adfl-teach).
+# --students: solutions hidden; chapters with a students' notebook (book/students/) are built
+#   from it, so their launch buttons open the notebook without solutions.
+# --publish: exactly what .github/workflows/book.yml deploys: preset cpu-quick (never smoke),
+#   results kept in _build/publish/{adfl_home,jupyter_cache} between builds (an unchanged
+#   chapter is not executed again; a changed library starts both afresh), launch buttons on
+#   the release tag v<version>, then the browser check (screenshots: _build/publish/screenshots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+PUBLISH_PRESET=cpu-quick
 
-export ADFL_PRESET="${ADFL_PRESET:-cpu-quick}"
-# A static page cannot run tqdm's progress widgets: no progress bars in the built book.
-export ADFL_PROGRESS=0
-students=0
+mode=instructors
 for arg in "$@"; do
   case "$arg" in
-    --students) students=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "unknown option: $arg" >&2; exit 2 ;;
+    --students) mode=students ;;
+    --publish) mode=publish ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "build_book.sh: unknown option: $arg" >&2; exit 2 ;;
   esac
 done
+# A static page cannot run tqdm's progress widgets: no progress bars in the built book.
+export ADFL_PROGRESS=0
 
-echo "building the book with ADFL_PRESET=$ADFL_PRESET"
-if [[ $students == 1 ]]; then
-  # The students' book is built from a copy of the sources in which sphinx-exercise hides
-  # the written solutions (hide_solutions) and every code cell tagged `solution` is deleted
-  # before execution, so the auto-check cells report "not answered yet" instead of a result.
-  src=_build/students/src
-  rm -rf _build/students && mkdir -p "$src"
-  cp -r _config.yml _toc.yml book "$src"/
-  python - "$src" <<'PY'
-import json
-import sys
-from pathlib import Path
-
-import yaml
-
-src = Path(sys.argv[1])
-config = yaml.safe_load((src / "_config.yml").read_text())
-config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
-(src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-removed = 0
-for path in sorted((src / "book").glob("*.ipynb")):
-    nb = json.loads(path.read_text())
-    keep = [c for c in nb["cells"] if "solution" not in c.get("metadata", {}).get("tags", [])]
-    removed += len(nb["cells"]) - len(keep)
-    nb["cells"] = keep
-    path.write_text(json.dumps(nb, indent=1))
-print(f"students' copy: {removed} solution cells removed")
-PY
-  (cd "$src" && jupyter-book build . -W -n --keep-going --path-output ..)
+build() {  # build() OUT [jupyter-book options]: build into OUT/html
+  local out=$1; shift
+  jupyter-book build . -W -n --keep-going --path-output "$out" "$@"
   # jupyter-book writes into <path-output>/_build/html; give it a short name.
-  mv _build/students/_build/html _build/students/html
-  rm -rf _build/students/_build
-  echo "students' book: _build/students/html/index.html"
-else
-  jupyter-book build . -W -n --keep-going
-  echo "instructors' book: _build/html/index.html"
-fi
+  rm -rf "$out/html" && mv "$out/_build/html" "$out/html" && rm -rf "$out/_build"
+}
+
+case $mode in
+  instructors)
+    export ADFL_PRESET="${ADFL_PRESET:-cpu-quick}"
+    echo "building the book with ADFL_PRESET=$ADFL_PRESET"
+    jupyter-book build . -W -n --keep-going
+    echo "instructors' book: _build/html/index.html"
+    ;;
+  students)
+    export ADFL_PRESET="${ADFL_PRESET:-cpu-quick}"
+    echo "building the students' book with ADFL_PRESET=$ADFL_PRESET"
+    $PY scripts/sync_sources.py --check  # the students' notebooks match their chapters
+    $PY scripts/book_variant.py students _build/students
+    build _build/students --config _build/students/_config.yml --toc _build/students/_toc.yml
+    echo "students' book: _build/students/html/index.html"
+    ;;
+  publish)
+    if [[ -n "${ADFL_PRESET:-}" && "$ADFL_PRESET" != "$PUBLISH_PRESET" ]]; then
+      echo "build_book.sh --publish builds with ADFL_PRESET=$PUBLISH_PRESET; unset ADFL_PRESET (it is $ADFL_PRESET)" >&2
+      exit 2
+    fi
+    export ADFL_PRESET=$PUBLISH_PRESET
+    out=_build/publish
+    export ADFL_HOME=$PWD/$out/adfl_home
+    $PY scripts/sync_sources.py --check  # never publish an install cell that drifted
+    tag="v$($PY scripts/sync_sources.py --print-version)"
+    # Cached results are only as good as the code that made them: a changed library (or
+    # preset) starts the run folder and the notebook cache afresh.
+    fingerprint=$( (echo "$ADFL_PRESET"; cat pyproject.toml; find adfl_teach -name '*.py' | LC_ALL=C sort | xargs cat) | sha256sum | cut -d' ' -f1)
+    mkdir -p "$out"
+    if [[ -f $out/fingerprint && "$(cat "$out/fingerprint")" != "$fingerprint" ]]; then
+      echo "the library changed since the cached results: executing every chapter afresh"
+      rm -rf "$out/adfl_home" "$out/jupyter_cache"
+    fi
+    echo "$fingerprint" > "$out/fingerprint"
+    echo "building the published book: ADFL_PRESET=$ADFL_PRESET, launch buttons on $tag"
+    $PY scripts/book_variant.py publish "$out/config" --branch "$tag" --cache "$out/jupyter_cache"
+    build "$out" --config "$out/config/_config.yml" --toc "$out/config/_toc.yml"
+    $PY scripts/check_book.py "$out/html" --config "$out/config/_config.yml" \
+      --screenshots "$out/screenshots"
+    echo "published book: $out/html/index.html"
+    ;;
+esac

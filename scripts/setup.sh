@@ -2,7 +2,8 @@
 # Set up everything adfl-teach needs, in the active Python environment (a virtualenv or
 # conda env if one is active): the package (editable) with its book and dev extras, and
 # MTCNN's facenet-pytorch without its outdated pins. As root on Debian/Ubuntu without a
-# browser, it also installs Debian's chromium for the rendered-book check.
+# browser, it also installs Debian's chromium for the rendered-book check (Playwright drives it;
+# `playwright install` is never run: no browser is downloaded).
 #   ADFL_PIP_CONSTRAINTS=FILE   pip constraints (CI pins torch; see ci/constraints.txt)
 #   ADFL_SKIP_BROWSER=1         do not install chromium
 set -euo pipefail

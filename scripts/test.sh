@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check, in order, with the time each part takes:
-#   lint (ruff), unit tests (pytest tests/), notebooks (pytest --nbval-lax book/),
-#   book build (jupyter-book, warnings are errors), rendered-book check (headless chromium).
+#   lint (ruff), unit tests (pytest tests/), package (python -m build, twine check),
+#   notebooks (pytest --nbval-lax book/, the students' notebooks included),
+#   book build (jupyter-book, warnings are errors), rendered-book check (Playwright, chromium).
 # Notebooks and the book run in the `smoke` preset unless ADFL_PRESET is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,8 @@ export ADFL_HOME=${ADFL_HOME:-$PWD/_build/adfl_home}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 mkdir -p _build
 timings=()
+report_timings() { echo "=== timings"; printf '%s\n' "${timings[@]}"; }
+trap report_timings EXIT  # also when a step fails
 step() {
   local name=$1; shift
   echo "=== $name"
@@ -23,8 +26,7 @@ step() {
 # pytest exits 5 when it collects nothing: that must fail, and does (set -e).
 step "lint (ruff)" bash -c "$PY -m ruff check . && $PY -m ruff format --check ."
 step "unit tests" $PY -m pytest tests -q -p no:cacheprovider
+step "package (build)" bash -c "rm -rf _build/dist && $PY -m build -q --outdir _build/dist . && $PY -m twine check --strict _build/dist/*"
 step "notebooks (nbval)" $PY -m pytest --nbval-lax book -q -p no:cacheprovider
 step "book build" bash scripts/build_book.sh
 step "browser check" $PY scripts/check_book.py _build/html
-echo "=== timings"
-printf '%s\n' "${timings[@]}"

@@ -1,0 +1,255 @@
+"""Write (or check) everything that derives from the repository address and the version.
+
+    python scripts/sync_sources.py           # rewrite what drifted, name each file written
+    python scripts/sync_sources.py --check   # write nothing; exit 1 naming each drifted file
+    python scripts/sync_sources.py --print-version   # the version, X.Y.Z (the tag is vX.Y.Z)
+
+The repository address has one source, ``_config.yml``'s ``repository.url`` (the launch
+buttons and the browser check read it there); the version has one source,
+``adfl_teach.__version__``. Places that cannot read either at run time are written from
+them here, and ``tests/test_book_sources.py`` fails when any of them drifts:
+
+* every chapter's install cell (its first code cell): one line that installs the release
+  being read, for Colab (tagged ``skip-execution`` and ``nbval-skip``: the book build and
+  nbval use the library already installed);
+* in chapters that train, Colab's GPU runtime request (notebook metadata) and a one-line
+  note on the runtime right after the install cell;
+* the students' notebooks, ``book/students/<chapter>.ipynb``, for every chapter with a
+  solution: the chapter with its solution cells removed by nbconvert (cells tagged
+  ``solution`` and sphinx-exercise ``{solution}`` directives), everything else kept;
+* ``[project.urls]`` in ``pyproject.toml``, the version and addresses in ``CITATION.cff``,
+  and the links block in ``README.md``.
+
+Changing the fork is a one-line edit of ``_config.yml`` and a run of this script; so is a
+version bump of ``adfl_teach/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbconvert.exporters import NotebookExporter
+from nbconvert.preprocessors import RegexRemovePreprocessor, TagRemovePreprocessor
+
+ROOT = Path(__file__).resolve().parents[1]
+# Until the package is on PyPI the install cell names the release's git tag.
+ON_PYPI = False
+INSTALL_TAGS = ["skip-execution", "nbval-skip"]  # myst-nb's and nbval's "do not run"
+RUNTIME_ID = "colab-runtime"
+RUNTIME_NOTE = (
+    "**Runtime:** this chapter trains networks. On Colab it asks for a GPU (the `colab` "
+    "preset, minutes); on a CPU `auto` picks the smaller `cpu-quick` preset."
+)
+# A chapter "trains" when a code cell calls one of the library's training entry points.
+TRAINING_CALL = re.compile(r"\b(train|cross_validate|ablate|load_or_train|main_job)\(")
+COLAB_GPU = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
+SOLUTION_TAG = "solution"
+# A markdown cell that opens a sphinx-exercise solution (``` or ::: fence).
+SOLUTION_DIRECTIVE = r"\s*(`{3,}|:{3,})\s*\{solution"
+STUDENTS = Path("book/students")
+ME = "scripts/sync_sources.py"
+README_BEGIN = "<!-- links: written by scripts/sync_sources.py from _config.yml -->"
+README_END = "<!-- end of links -->"
+
+
+def repository_url(root: Path = ROOT) -> str:
+    """``repository.url`` of ``_config.yml``, without a trailing slash."""
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    try:
+        return config["repository"]["url"].rstrip("/")
+    except (KeyError, TypeError, AttributeError):
+        raise SystemExit(f"{root / '_config.yml'}: no repository.url") from None
+
+
+def version(root: Path = ROOT) -> str:
+    """``adfl_teach.__version__``, read from the file (no import: no torch needed)."""
+    path = root / "adfl_teach" / "__init__.py"
+    match = re.search(r'^__version__ = "([^"]+)"$', path.read_text(), re.MULTILINE)
+    if not match:
+        raise SystemExit(f'{path}: no line `__version__ = "X.Y.Z"`')
+    return match.group(1)
+
+
+def pages_url(url: str) -> str:
+    """GitHub Pages address of the repository ``https://github.com/OWNER/NAME``."""
+    owner, name = url.split("/")[-2:]
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def install_line(url: str, release: str) -> str:
+    """The one line that installs release ``release`` on Colab."""
+    if ON_PYPI:
+        return f"%pip install -q adfl-teach=={release}"
+    return f"%pip install -q git+{url}@v{release}"
+
+
+def trains(nb) -> bool:
+    return any(c.cell_type == "code" and TRAINING_CALL.search(c.source) for c in nb.cells)
+
+
+def _is_install_cell(cell) -> bool:
+    return cell.cell_type == "code" and (
+        "pip install" in cell.source or "google.colab" in cell.source
+    )
+
+
+def sync_chapter(nb, url: str, release: str):
+    """A copy of chapter ``nb`` with its install cell, runtime note and Colab metadata
+    written; every other cell untouched."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if c.get("id") != RUNTIME_ID]
+    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    if first_code < len(nb.cells) and _is_install_cell(nb.cells[first_code]):
+        cell = nb.cells[first_code]
+    else:  # no install cell yet: put one before the first code cell
+        cell = nbformat.v4.new_code_cell(id="colab-install")
+        nb.cells.insert(first_code, cell)
+    cell.source = install_line(url, release)
+    cell.metadata = {"tags": list(INSTALL_TAGS)}
+    cell.outputs, cell.execution_count = [], None
+    for key in COLAB_GPU:
+        nb.metadata.pop(key, None)
+    if trains(nb):
+        note = nbformat.v4.new_markdown_cell(RUNTIME_NOTE, id=RUNTIME_ID)
+        nb.cells.insert(first_code + 1, note)
+        nb.metadata.update(copy.deepcopy(COLAB_GPU))
+    return nb
+
+
+def has_solution(nb) -> bool:
+    return any(
+        SOLUTION_TAG in c.metadata.get("tags", []) or re.match(SOLUTION_DIRECTIVE, c.source)
+        for c in nb.cells
+    )
+
+
+def students_copy(nb, name: str) -> str:
+    """The students' notebook (text) of chapter ``nb``: solutions removed by nbconvert."""
+    exporter = NotebookExporter()
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True), enabled=True
+    )
+    exporter.register_preprocessor(
+        RegexRemovePreprocessor(patterns=[SOLUTION_DIRECTIVE], enabled=True), enabled=True
+    )
+    nb = copy.deepcopy(nb)
+    nb.metadata["adfl_teach"] = {"students_copy_of": f"book/{name}", "written_by": ME}
+    text, _ = exporter.from_notebook_node(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def read_notebook(path: Path):
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # a JSON or schema error, said in one line with the file
+        raise SystemExit(f"{path}: not a readable notebook ({error})") from None
+
+
+def write_notebook(nb) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def _replace_block(text: str, pattern: str, new: str, where: str) -> str:
+    result, count = re.subn(pattern, lambda _: new, text, count=1, flags=re.MULTILINE | re.DOTALL)
+    if count != 1:
+        raise SystemExit(f"{where}: cannot find {pattern!r} to rewrite")
+    return result
+
+
+def pyproject_text(text: str, url: str) -> str:
+    urls = (
+        "[project.urls]\n"
+        "# Written by scripts/sync_sources.py from _config.yml's repository.url.\n"
+        f'Homepage = "{pages_url(url)}"\n'
+        f'Documentation = "{pages_url(url)}"\n'
+        f'Repository = "{url}"\n'
+        f'Issues = "{url}/issues"\n'
+        f'Changelog = "{url}/blob/main/CHANGELOG.md"\n'
+    )
+    return _replace_block(text, r"^\[project\.urls\]\n.*?(?=\n\[|\Z)", urls, "pyproject.toml")
+
+
+def citation_text(text: str, url: str, release: str) -> str:
+    for key, value in (("version", release), ("repository-code", url), ("url", pages_url(url))):
+        text = _replace_block(text, rf"^{key}: .*?$", f'{key}: "{value}"', f"CITATION.cff ({key})")
+    return text
+
+
+def readme_text(text: str, url: str, release: str) -> str:
+    links = (
+        f"{README_BEGIN}\n"
+        f"- The book, online: {pages_url(url)}\n"
+        f"- The source: {url}\n"
+        f"- The release v{release} in any Python environment (Colab's install cell does this):\n"
+        f"  `pip install git+{url}@v{release}`\n"
+        f"{README_END}"
+    )
+    pattern = re.escape(README_BEGIN) + r".*?" + re.escape(README_END)
+    return _replace_block(text, pattern, links, "README.md (links block)")
+
+
+def planned(root: Path = ROOT) -> dict[Path, str]:
+    """Every derived file's expected text, by path relative to ``root``."""
+    url, release = repository_url(root), version(root)
+    files: dict[Path, str] = {}
+    for path in sorted((root / "book").glob("*.ipynb")):
+        nb = sync_chapter(read_notebook(path), url, release)
+        files[path.relative_to(root)] = write_notebook(nb)
+        if has_solution(nb):
+            files[STUDENTS / path.name] = students_copy(nb, path.name)
+    for name, rewrite in (
+        ("pyproject.toml", lambda t: pyproject_text(t, url)),
+        ("CITATION.cff", lambda t: citation_text(t, url, release)),
+        ("README.md", lambda t: readme_text(t, url, release)),
+    ):
+        files[Path(name)] = rewrite((root / name).read_text())
+    return files
+
+
+def stale_students(root: Path, files: dict[Path, str]) -> list[Path]:
+    """Students' notebooks whose chapter has no solution (or no longer exists)."""
+    return [
+        p.relative_to(root)
+        for p in sorted((root / STUDENTS).glob("*.ipynb"))
+        if p.relative_to(root) not in files
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
+    parser.add_argument("--print-version", action="store_true", help="print the version; exit")
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    if args.print_version:
+        print(version(root))
+        return 0
+    files = planned(root)
+    drifted = [
+        p for p, text in files.items() if not (root / p).exists() or (root / p).read_text() != text
+    ]
+    stale = stale_students(root, files)
+    for path in stale:  # never deleted here: the folder might hold something a person made
+        print(f"{path}: its chapter has no solution cell any more; remove it (git rm {path})")
+    if args.check:
+        for path in drifted:
+            print(f"{path}: out of date; run python scripts/sync_sources.py")
+        return 1 if drifted or stale else 0
+    for path in drifted:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(files[path])
+        print(f"wrote {path}")
+    if not drifted:
+        print("everything already in sync")
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The book's derived sources: install cells, Colab runtime, students' notebooks, the address.
+
+``scripts/sync_sources.py`` writes everything that derives from ``_config.yml``'s
+``repository.url`` and ``adfl_teach.__version__``; these tests fail when any of it drifts.
+After a merge, a version bump or a new fork: ``python scripts/sync_sources.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import adfl_teach
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
+STUDENTS = sorted((ROOT / "book" / "students").glob("*.ipynb"))
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sync = load_script("sync_sources")
+
+
+def repository_url() -> str:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+
+
+def first_code_cell(nb):
+    return next(c for c in nb.cells if c.cell_type == "code")
+
+
+def is_solution(cell) -> bool:
+    return "solution" in cell.metadata.get("tags", []) or bool(
+        re.match(r"\s*(`{3,}|:{3,})\s*\{solution", cell.source)
+    )
+
+
+def test_every_derived_file_is_in_sync(capsys):
+    assert sync.main(["--check"]) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_install_cell_is_one_pinned_line_skipped_by_the_checks(path):
+    cell = first_code_cell(nbformat.read(path, as_version=4))
+    expected = f"%pip install -q git+{repository_url()}@v{adfl_teach.__version__}"
+    assert cell.source == expected
+    assert {"skip-execution", "nbval-skip"} <= set(cell.metadata["tags"])
+
+
+def test_chapters_that_train_ask_colab_for_a_gpu_and_say_so():
+    training = {p.stem for p in CHAPTERS if sync.trains(nbformat.read(p, as_version=4))}
+    assert {"09_training", "10_cross_validation", "12_exercises"} <= training
+    assert "01_idea" not in training
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        install = nb.cells.index(first_code_cell(nb))
+        note = nb.cells[install + 1]
+        if path.stem in training:
+            assert nb.metadata["accelerator"] == "GPU", path.name
+            assert nb.metadata["colab"]["gpuType"] and "provenance" in nb.metadata["colab"]
+            assert note.cell_type == "markdown" and "\n" not in note.source.strip(), path.name
+            assert "GPU" in note.source and "cpu-quick" in note.source
+        else:
+            assert "accelerator" not in nb.metadata, path.name
+            assert note.get("id") != sync.RUNTIME_ID
+
+
+def test_students_notebooks_hold_no_solution_and_every_other_cell():
+    with_solutions = [p for p in CHAPTERS if sync.has_solution(nbformat.read(p, as_version=4))]
+    assert "12_exercises" in {p.stem for p in with_solutions}
+    assert {p.name for p in STUDENTS} == {p.name for p in with_solutions}
+    for path in with_solutions:
+        chapter = nbformat.read(path, as_version=4)
+        student = nbformat.read(ROOT / "book" / "students" / path.name, as_version=4)
+        assert not any(is_solution(c) for c in student.cells), path.name
+        kept = [c.source for c in chapter.cells if not is_solution(c)]
+        assert [c.source for c in student.cells] == kept, path.name
+        # the auto-check cells are still there
+        assert any("check(" in c.source for c in student.cells if c.cell_type == "code")
+
+
+def copy_of_sources(tmp_path: Path) -> Path:
+    """The files sync_sources.py reads and writes, in a scratch repository."""
+    for name in ("_config.yml", "pyproject.toml", "CITATION.cff", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "adfl_teach").mkdir()
+    shutil.copy(ROOT / "adfl_teach" / "__init__.py", tmp_path / "adfl_teach" / "__init__.py")
+    shutil.copytree(ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns("_*"))
+    return tmp_path
+
+
+def test_check_names_a_drifted_install_cell_and_a_student_solution(tmp_path, capsys):
+    root = copy_of_sources(tmp_path)
+    chapter = root / "book" / "09_training.ipynb"
+    nb = nbformat.read(chapter, as_version=4)
+    first_code_cell(nb).source = "%pip install -q git+https://example.org/x"
+    nbformat.write(nb, chapter)
+    student = root / "book" / "students" / "12_exercises.ipynb"
+    nb = nbformat.read(student, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("answer = 8", metadata={"tags": ["solution"]}))
+    nbformat.write(nb, student)
+    assert sync.main(["--check", "--root", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "book/09_training.ipynb: out of date" in out
+    assert "book/students/12_exercises.ipynb: out of date" in out
+    assert sync.main(["--root", str(root)]) == 0
+    assert sync.main(["--check", "--root", str(root)]) == 0
+    assert not any(is_solution(c) for c in nbformat.read(student, as_version=4).cells)
+
+
+def test_a_new_fork_or_version_is_one_edit_and_one_sync(tmp_path):
+    root = copy_of_sources(tmp_path)
+    config = root / "_config.yml"
+    config.write_text(config.read_text().replace(repository_url(), "https://github.com/me/fork"))
+    init = root / "adfl_teach" / "__init__.py"
+    init.write_text(init.read_text().replace(f'"{adfl_teach.__version__}"', '"9.8.7"'))
+    assert sync.main(["--check", "--root", str(root)]) == 1
+    sync.main(["--root", str(root)])
+    cell = first_code_cell(nbformat.read(root / "book" / "02_data.ipynb", as_version=4))
+    assert cell.source == "%pip install -q git+https://github.com/me/fork@v9.8.7"
+    assert 'Repository = "https://github.com/me/fork"' in (root / "pyproject.toml").read_text()
+    assert 'version: "9.8.7"' in (root / "CITATION.cff").read_text()
+    assert "https://me.github.io/fork/" in (root / "README.md").read_text()
+
+
+def tracked_files() -> list[str]:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listing = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [name for name in listing.stdout.splitlines() if (ROOT / name).is_file()]
+
+
+# Files that hold the address because scripts/sync_sources.py writes it there (they cannot
+# read _config.yml: a notebook opened on Colab, package metadata, a citation file, the
+# README's links); test_every_derived_file_is_in_sync fails when one of them drifts.
+WRITTEN_BY_SYNC = re.compile(
+    r"^(book/(students/)?[^/]+\.ipynb|pyproject\.toml|CITATION\.cff|README\.md)$"
+)
+
+
+def test_the_repository_address_has_one_source():
+    owner, name = repository_url().split("/")[-2:]
+    address = re.compile(
+        rf"{re.escape(owner)}/{re.escape(name)}|{re.escape(owner)}\.github\.io", re.I
+    )
+    holders = {
+        path for path in tracked_files() if address.search((ROOT / path).read_text(errors="ignore"))
+    }
+    assert holders - {p for p in holders if WRITTEN_BY_SYNC.match(p)} == {"_config.yml"}
+
+
+def test_students_variant_builds_chapters_from_the_students_notebooks():
+    variant = load_script("book_variant")
+    config, toc = variant.variant("students", None, None)
+    assert config["sphinx"]["config"]["hide_solutions"] is True
+    files = re.findall(r"'file': '([^']+)'", str(toc))
+    assert "book/students/12_exercises" in files and "book/12_exercises" not in files
+    assert "book/09_training" in files  # a chapter without solutions stays
+    assert "students_links" in config["sphinx"]["local_extensions"]
+    for path in config["sphinx"]["local_extensions"].values():
+        assert Path(path).is_absolute() and Path(path).exists()
+
+
+def test_publish_variant_caches_execution_and_opens_the_release_tag(tmp_path):
+    variant = load_script("book_variant")
+    config, _ = variant.variant("publish", "v1.2.3", tmp_path / "cache")
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert config["execute"]["cache"] == str((tmp_path / "cache").resolve())
+    assert config["repository"]["branch"] == "v1.2.3"
+    assert config["repository"]["url"] == repository_url()
+
+
+def test_students_notebooks_are_valid_and_marked_as_generated():
+    for path in STUDENTS:
+        nb = json.loads(path.read_text())
+        nbformat.validate(nbformat.from_dict(nb))
+        assert nb["metadata"]["adfl_teach"]["students_copy_of"] == f"book/{path.name}"
+
+
+PAGE = """<!DOCTYPE html><html><head><title>{title}</title>
+<script defer src="../_static/mathjax/tex-chtml.js"></script></head>
+<body><article>{body}</article></body></html>"""
+GOOD = (
+    '<p>Eq. (8): <span class="math notranslate nohighlight">\\(\\lambda_n = 10\\)</span>, '
+    "and <code>$ADFL_HOME</code> is no math.</p>"
+    '<img src="../_static/dot.png" alt="A red dot on white.">'
+)
+BAD = (
+    "<p>Raw $\\lambda_n$ in prose.</p>"
+    '<img src="../_static/dot.png" alt="../_static/dot.png"><img src="../_static/dot.png">'
+    "<pre># NBVAL_CHECK_OUTPUT</pre><script>console.error('boom')</script>"
+)
+
+
+def tiny_book(root: Path, pages: dict[str, str]) -> Path:
+    """A served folder like _build/html: pages under book/, MathJax of the book extension."""
+    from PIL import Image
+
+    mathjax = importlib.import_module("sphinx-mathjax-offline")
+    html = root / "html"
+    (html / "book").mkdir(parents=True)
+    (html / "_static").mkdir()
+    (html / "_static" / "mathjax").symlink_to(Path(mathjax.__file__).parent / "static" / "mathjax")
+    Image.new("RGB", (8, 8), "red").save(html / "_static" / "dot.png")
+    for name, body in pages.items():
+        (html / "book" / f"{name}.html").write_text(PAGE.format(title=name, body=body))
+    return html
+
+
+@pytest.fixture(scope="module")
+def check_book():
+    pytest.importorskip("playwright")
+    module = load_script("check_book")
+    if not Path(module.default_chromium()).exists() and not shutil.which(module.default_chromium()):
+        pytest.skip("no chromium")
+    return module
+
+
+def test_browser_check_passes_a_good_page_with_typeset_math(check_book, tmp_path, capsys):
+    html = tiny_book(tmp_path, {"good": GOOD})
+    assert check_book.main([str(html), "--settle", "0.2"]) == 0, capsys.readouterr().out
+    assert "ok   book/good.html: 1 images, 1 math" in capsys.readouterr().out
+
+
+def test_browser_check_fails_on_raw_math_missing_alt_markers_and_js_errors(
+    check_book, tmp_path, capsys
+):
+    html = tiny_book(tmp_path, {"bad": BAD})
+    assert check_book.main([str(html), "--settle", "0.2"]) == 1
+    out = capsys.readouterr().out
+    assert "raw TeX in the text: ['$\\\\lambda_n$']" in out
+    assert "2 images without alt text" in out
+    assert "checker markers visible to readers: ['NBVAL_CHECK_OUTPUT']" in out
+    assert "console.error: boom" in out
+
+
+def test_browser_check_fails_when_mathjax_does_not_load(check_book, tmp_path, capsys):
+    html = tiny_book(tmp_path, {"good": GOOD})
+    (html / "_static" / "mathjax").unlink()
+    assert check_book.main([str(html), "--settle", "0.2"]) == 1
+    out = capsys.readouterr().out
+    assert "1 math elements not typeset" in out and "tex-chtml.js" in out
