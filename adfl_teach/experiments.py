@@ -176,18 +176,19 @@ def reproduce(
             ablate(prepared, out / "ablate", config, list(request.variants),
                    list(request.folds), progress, list(request.seeds), request.jobs)  # fmt: skip
             stages["ablate"] = time.perf_counter() - t1
-    probed = probe_report(request.prepared, out / "cv", probes and not collect_only, progress)
+    probed = probe_report(request, probes and not collect_only, progress)
     result = build_report(request, collected_by, stages, probed)
     atomic_write_json(Path(report) if report else out / REPORT, result)
     return result
 
 
-def probe_report(prepared: Path, run: Path, run_probes: bool, progress: bool) -> dict | None:
-    """Linear probes of ADFL's features over every finished (seed, fold) of ``run``
+def probe_report(request: Request, run_probes: bool, progress: bool) -> dict | None:
+    """Linear probes of ADFL's features over every finished (seed, fold) of ``OUT/cv``
     (:mod:`adfl_teach.probes`; run when asked, else read back when a run wrote them)."""
+    run = request.out / "cv"
     if run_probes:
         from adfl_teach.probes import probe_run
 
-        return probe_run(prepared, run, "adfl", progress=progress)
+        return probe_run(request.prepared, run, "adfl", list(request.seeds), progress)
     written = run / "probes_adfl.json"
     return read_json(written, expect=dict) if written.exists() else None

@@ -20,7 +20,8 @@ BASE = ["reproduce", "--preset", "smoke", "--subjects", "10", "--folds", "0-1", 
 def reproduced(tmp_path_factory):
     """A tiny reproduction: 2 seeds x 2 folds of both models and of one remedy."""
     out = tmp_path_factory.mktemp("reproduce") / "out"
-    args = [*BASE, "--out", str(out), "--seeds", "0-1", "--variants", "beyond-standardize"]
+    args = [*BASE, "--out", str(out), "--seeds", "0-1", "--variants", "beyond-standardize",
+            "--probes"]  # fmt: skip
     assert main(args) == 0
     return out, args
 
@@ -55,6 +56,8 @@ def test_reproduce_uses_the_run_layout_and_reports_every_row(reproduced):
     assert "vs_baseline" in rows["adfl"] and "vs_paper" not in rows["adfl"]
     assert {"vs_baseline", "vs_paper"} <= set(rows["beyond-standardize"])
     assert all(r["time"]["job_seconds"] > 0 for r in rows.values())
+    probes = json.loads((out / "cv" / "probes_adfl.json").read_text())
+    assert report["probes"] == probes and probes["seeds"] == [0, 1]
 
 
 def test_report_statistics_match_the_result_files_and_scipy(reproduced):
