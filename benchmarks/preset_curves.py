@@ -33,34 +33,26 @@ from adfl_teach.runtime import atomic_write_json, read_json
 from adfl_teach.training import train
 
 MODELS = ("adfl", "baseline")
+
+
+def _setting(lr: float, schedule: str, epochs: int, crops: str) -> tuple[str, dict]:
+    """(label, changes of the preset) of one candidate budget."""
+    what = "one random crop" if crops == "random" else "all ten crops"
+    return (
+        f"lr {lr:.0e} {schedule}, {epochs} epochs, {what}".replace("e-0", "e-"),
+        {"optim": {"lr": lr, "epochs": epochs, "schedule": schedule},
+         "data": {"train_crops": crops}},
+    )  # fmt: skip
+
+
 #: name -> (label, changes of the preset); names are those of the original exploration.
 SETTINGS = {
-    "A_lr2e-3_rand_15": (
-        "lr 2e-3 constant, 15 epochs, one random crop",
-        {"optim": {"lr": 2e-3, "epochs": 15, "schedule": "constant"},
-         "data": {"train_crops": "random"}},
-    ),
-    "B_lr5e-4_rand_45": (
-        "lr 5e-4 constant, 45 epochs, one random crop",
-        {"optim": {"lr": 5e-4, "epochs": 45, "schedule": "constant"},
-         "data": {"train_crops": "random"}},
-    ),
-    "C_lr2e-3_rand_15_cos": (
-        "lr 2e-3 cosine, 15 epochs, one random crop",
-        {"optim": {"lr": 2e-3, "epochs": 15, "schedule": "cosine"},
-         "data": {"train_crops": "random"}},
-    ),
-    "D_lr5e-4_all_5": (
-        "lr 5e-4 constant, 5 epochs, all ten crops",
-        {"optim": {"lr": 5e-4, "epochs": 5, "schedule": "constant"},
-         "data": {"train_crops": "all"}},
-    ),
-    "E_lr1e-3_rand_30": (
-        "lr 1e-3 constant, 30 epochs, one random crop",
-        {"optim": {"lr": 1e-3, "epochs": 30, "schedule": "constant"},
-         "data": {"train_crops": "random"}},
-    ),
-}  # fmt: skip
+    "A_lr2e-3_rand_15": _setting(2e-3, "constant", 15, "random"),
+    "B_lr5e-4_rand_45": _setting(5e-4, "constant", 45, "random"),
+    "C_lr2e-3_rand_15_cos": _setting(2e-3, "cosine", 15, "random"),
+    "D_lr5e-4_all_5": _setting(5e-4, "constant", 5, "all"),
+    "E_lr1e-3_rand_30": _setting(1e-3, "constant", 30, "random"),
+}
 
 
 def empty_report(data_dir: Path, preset: str, seed: int, command: str) -> dict:
