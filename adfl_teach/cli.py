@@ -17,11 +17,11 @@ import argparse
 import os
 import sys
 
-from adfl_teach.commands import ablate, cv, prepare, probe, summarize, synth, train
+from adfl_teach.commands import ablate, cv, prepare, probe, reproduce, summarize, synth, train
 from adfl_teach.commands import main as main_job
 
 #: The sub-command modules, in the order ``--help`` lists them.
-COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe)
+COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe, reproduce)
 #: Exceptions that mean "bad input", not "bug".
 USER_ERRORS = (ValueError, OSError, RuntimeError)
 DEBUG_VARIABLE = "ADFL_DEBUG"

@@ -3,12 +3,14 @@
 ``synthetic_dataset`` makes (or reuses) the synthetic database and its prepared form;
 ``main_job`` adds the cross-validation of ADFL and the baseline and returns the table;
 ``ablate`` cross-validates ADFL under several registry variants
-(:mod:`adfl_teach.ablations`) and compares them. Every step checks for a finished result
-first, so reruns continue instead of repeating.
+(:mod:`adfl_teach.ablations`) and compares them; ``reproduce`` runs all of it over several
+seeds and writes the reproduction report (:mod:`adfl_teach.reproduction`). Every step checks
+for a finished result first, so reruns continue instead of repeating.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from adfl_teach.ablations import BEYOND_PAPER, get_variant
@@ -16,6 +18,7 @@ from adfl_teach.config import Config
 from adfl_teach.cv import cross_validate, plan_jobs, run_jobs
 from adfl_teach.data.prepare import prepare
 from adfl_teach.data.prepared import load_prepared
+from adfl_teach.reproduction import REPORT, Request, build_report
 from adfl_teach.runtime import atomic_write_json, read_json
 from adfl_teach.summary import format_summary, summarize
 from adfl_teach.synth import generate_database
@@ -139,3 +142,53 @@ def format_ablation(rows: dict) -> str:
     if any(len(r["seeds"]) == 1 for r in rows.values()):
         lines.append("one seed: an anecdote, no CI (run more seeds, e.g. --seeds 0-2)")
     return "\n".join(lines)
+
+
+def reproduce(
+    request: Request,
+    config: Config,
+    subjects: int | None = None,
+    synth_seed: int = 0,
+    probes: bool = False,
+    collect_only: bool = False,
+    report: str | Path | None = None,
+    progress: bool = True,
+    collected_by: str = "",
+) -> dict:
+    """The whole reproduction into ``request.out`` (layout: :mod:`adfl_teach.reproduction`):
+    synthetic database (or ``request.data``, a prepared dataset) -> cross-validation of ADFL and the baseline -> ADFL under each
+    variant -> (``probes``) linear probes of ADFL's features -> the report, written to
+    ``report`` (default ``OUT/reproduction.json``) and returned. Finished jobs are read back.
+    ``collect_only`` trains nothing: the report of what exists, listing what is missing.
+    """
+    out, stages = Path(request.out), {}
+    if not collect_only:
+        t0 = time.perf_counter()
+        prepared = request.data or synthetic_dataset(
+            out, subjects or config.data.synth_subjects, synth_seed, progress
+        )
+        stages["data"] = time.perf_counter() - t0
+        cv_args = (config, ("adfl", "baseline"), list(request.folds), "paper", progress)
+        cross_validate(prepared, out / "cv", *cv_args, list(request.seeds), request.jobs)
+        stages["cv"] = time.perf_counter() - t0 - stages["data"]
+        if request.variants:  # one batch of every (variant, seed, fold) job
+            t1 = time.perf_counter()
+            ablate(prepared, out / "ablate", config, list(request.variants),
+                   list(request.folds), progress, list(request.seeds), request.jobs)  # fmt: skip
+            stages["ablate"] = time.perf_counter() - t1
+    probed = probe_report(request, probes and not collect_only, progress)
+    result = build_report(request, collected_by, stages, probed)
+    atomic_write_json(Path(report) if report else out / REPORT, result)
+    return result
+
+
+def probe_report(request: Request, run_probes: bool, progress: bool) -> dict | None:
+    """Linear probes of ADFL's features over every finished (seed, fold) of ``OUT/cv``
+    (:mod:`adfl_teach.probes`; run when asked, else read back when a run wrote them)."""
+    run = request.out / "cv"
+    if run_probes:
+        from adfl_teach.probes import probe_run
+
+        return probe_run(request.prepared, run, "adfl", list(request.seeds), progress)
+    written = run / "probes_adfl.json"
+    return read_json(written, expect=dict) if written.exists() else None

@@ -56,5 +56,6 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: Config) -> LRSchedu
     if o.schedule == "cosine":
         return CosineAnnealingLR(optimizer, T_max=o.epochs)
     if o.schedule == "step":
-        return MultiStepLR(optimizer, milestones=[o.epochs // 2, (3 * o.epochs) // 4], gamma=0.1)
+        milestones = [max(1, o.epochs // 2), max(1, (3 * o.epochs) // 4)]  # never at epoch 0
+        return MultiStepLR(optimizer, milestones=milestones, gamma=0.1)
     return ConstantLR(optimizer, factor=1.0, total_iters=0)

@@ -25,7 +25,6 @@ accuracy in f_r would mean the residue still carries who the person is.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -151,24 +150,17 @@ def probe_checkpoint(data, checkpoint: str | Path, fold: int) -> dict:
 
 
 def finished_folds(run: str | Path, model: str, seeds=None) -> dict[int, dict[int, Path]]:
-    """``{seed: {fold: fold directory}}`` of the folds of ``RUN`` that have a ``result.json``.
+    """``{seed: {fold: fold directory}}`` of the finished jobs of ``model`` in ``RUN``
+    (``RUN/seed_<s>/<model>/fold_<k>/``, results validated by
+    :func:`adfl_teach.rundir.collect_results`); only ``seeds`` if given."""
+    from adfl_teach.rundir import collect_results, fold_dir
 
-    Layout ``RUN/seed_<s>/<model>/fold_<k>/``; a run from before seeds
-    (``RUN/<model>/fold_<k>/``) counts as the seed in its ``run.json``.
-    """
-    run = Path(run)
-    found: dict[int, dict[int, Path]] = {}
-    for result in sorted(run.glob(f"seed_*/{model}/fold_*/result.json")):
-        seed, fold = int(result.parents[2].name[5:]), int(result.parent.name[5:])
-        found.setdefault(seed, {})[fold] = result.parent
-    legacy = sorted(run.glob(f"{model}/fold_*/result.json"))
-    if legacy and not found:
-        run_json = run / "run.json"
-        seed = json.loads(run_json.read_text())["config"]["seed"] if run_json.exists() else 0
-        found[seed] = {int(r.parent.name[5:]): r.parent for r in legacy}
-    if seeds is not None:
-        found = {s: found[s] for s in seeds if s in found}
-    return {s: dict(sorted(found[s].items())) for s in sorted(found)}
+    found = collect_results(run)
+    return {
+        s: {k: fold_dir(run, model, k, s) for k in sorted(found[s][model])}
+        for s in sorted(found)
+        if model in found[s] and (seeds is None or s in seeds)
+    }
 
 
 def mean_table(tables) -> dict:
@@ -184,20 +176,11 @@ def mean_table(tables) -> dict:
     return out
 
 
-def ci95(values) -> tuple[float, float]:
-    """95 % confidence interval of the mean (Student's t, scipy) of per-seed values."""
-    from scipy import stats
-
-    values = np.asarray(values, dtype=np.float64)
-    if np.ptp(values) == 0:  # identical values: no spread (scipy would answer nan)
-        return float(values[0]), float(values[0])
-    low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
-    return float(low), float(high)
-
-
 def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
     """Per seed the mean over its folds; overall the mean over seeds, with a 95 % CI over
-    seeds when there are two or more."""
+    seeds when there are two or more (:func:`adfl_teach.stats.mean_ci95`)."""
+    from adfl_teach.stats import mean_ci95
+
     seeds = sorted(per_seed)
     seed_means = {s: mean_table(per_seed[s].values()) for s in seeds}
     result = {
@@ -209,7 +192,7 @@ def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
     }
     if len(seeds) >= 2:
         result["ci95"] = {
-            name: {k: ci95([seed_means[s][name][k] for s in seeds]) for k in row}
+            name: {k: mean_ci95([seed_means[s][name][k] for s in seeds])[1] for k in row}
             for name, row in result["mean"].items()
         }
     return result
@@ -218,11 +201,16 @@ def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
 def probe_run(data_dir, run, model: str = "adfl", seeds=None, progress=True) -> dict:
     """Probe every finished fold of every seed of ``RUN`` for ``model``; the summary of
     :func:`summarise_probes`, also written to ``RUN/probes_<model>.json``."""
-    from adfl_teach.cv import CHECKPOINT
     from adfl_teach.data.prepared import load_prepared
+    from adfl_teach.rundir import CHECKPOINT, RUN_JSON, RunMismatchError, read_run
     from adfl_teach.runtime import atomic_write_json
 
     data = load_prepared(data_dir)
+    made_with = read_run(run)["identity"]["dataset"]["content_hash"]
+    if made_with != data.content_hash():
+        raise RunMismatchError(
+            f"{Path(run) / RUN_JSON}: this run was made with another dataset than {data_dir}"
+        )
     found = finished_folds(run, model, seeds)
     if not found:
         raise FileNotFoundError(f"{run}: no finished folds of {model} to probe")

@@ -74,3 +74,8 @@ def test_the_optimizer_holds_exactly_the_parameters_of_the_routed_parts():
     assert len(make_optimizer(baseline, cfg).param_groups[0]["params"]) == len(
         list(baseline.parameters())
     )
+
+
+def test_step_schedule_never_decays_before_the_first_epoch():
+    assert learning_rates("step", epochs=1) == [1.0]
+    assert learning_rates("step", epochs=2)[0] == 1.0

@@ -144,60 +144,73 @@ def test_summary_over_seeds_uses_scipy_t_interval():
     assert "ci95" not in summarise_probes("adfl", {0: per_fold[0]})  # one seed: no interval
 
 
-def test_finished_folds_reads_the_seed_layout_and_a_run_from_before_seeds(tmp_path):
-    for seed, fold in [(0, 0), (0, 3), (2, 1)]:
-        d = tmp_path / "new" / f"seed_{seed}" / "adfl" / f"fold_{fold}"
-        d.mkdir(parents=True)
-        (d / "result.json").write_text("{}")
-    (tmp_path / "new" / "seed_1" / "adfl" / "fold_0").mkdir(parents=True)  # unfinished
-    found = finished_folds(tmp_path / "new", "adfl")
-    assert {s: sorted(f) for s, f in found.items()} == {0: [0, 3], 2: [1]}
-    assert list(finished_folds(tmp_path / "new", "adfl", seeds=[2])) == [2]
-    assert finished_folds(tmp_path / "new", "baseline") == {}
-    old = tmp_path / "old"
-    (old / "adfl" / "fold_4").mkdir(parents=True)
-    (old / "adfl" / "fold_4" / "result.json").write_text("{}")
-    (old / "run.json").write_text(json.dumps({"config": {"seed": 7}}))
-    assert finished_folds(old, "adfl") == {7: {4: old / "adfl" / "fold_4"}}
-
-
-def test_probe_run_fits_on_the_training_folds_of_a_trained_run(tmp_path, fit_calls):
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A prepared dataset (10 subjects) and a run of ADFL, fold 0, seeds 0 and 1, 1 epoch."""
     from prepared_fakes import write_prepared
 
     from adfl_teach.config import get_preset
-    from adfl_teach.cv import CHECKPOINT, cross_validate
+    from adfl_teach.cv import cross_validate
     from adfl_teach.data.imageset import ImageSet
-    from adfl_teach.data.prepared import load_prepared
     from adfl_teach.toydata import striped_imageset
-    from adfl_teach.training import load_model
 
+    root = tmp_path_factory.mktemp("probe_run")
     data = striped_imageset(200, seed=0)
     subjects = np.array([f"S{i % 10:03d}" for i in range(200)])
     prepared = write_prepared(
-        tmp_path / "prepared",
-        ImageSet(data.images, data.labels, subjects),
-        CLASS_NAMES,
+        root / "prepared", ImageSet(data.images, data.labels, subjects), CLASS_NAMES
     )
-    run = tmp_path / "run"
     cfg = get_preset("smoke").replace(optim={"epochs": 1})
-    cross_validate(prepared, run, cfg, ("adfl",), [0], progress=False)
+    cross_validate(prepared, root / "run", cfg, ("adfl",), [0], progress=False, seeds=[0, 1])
+    return prepared, root / "run", cfg
+
+
+def test_probe_run_fits_on_the_training_folds_of_a_trained_run(trained_run, fit_calls):
+    from adfl_teach.data.prepared import load_prepared
+    from adfl_teach.rundir import CHECKPOINT, fold_dir
+    from adfl_teach.training import load_model
+
+    prepared, run, cfg = trained_run
     result = probes.probe_run(prepared, run, "adfl", progress=False)
-    assert result["folds"] == [0] and set(result["mean"]) == {"f_e", "f_n", "f_r"}
-    assert (run / "probes_adfl.json").exists()
-
-    (checkpoint,) = run.rglob(CHECKPOINT)
-    net, _ = load_model(checkpoint)
+    assert result["seeds"] == [0, 1] and result["folds"] == [0]
+    assert set(result["mean"]) == set(result["ci95"]) == {"f_e", "f_n", "f_r"}
+    assert json.loads((run / "probes_adfl.json").read_text())["seeds"] == [0, 1]
     ds = load_prepared(prepared)
-    features = probes.extract_features(net, ds.images(cfg.data.canvas), cfg.data.crop)
-    test = ds.folds == 0
-    test_rows = set().union(*(rows_of(x[test]) for x in features.values()))
-    assert len(fit_calls) == 12 and all(not rows_of(x) & test_rows for _, x in fit_calls)
+    test_rows = set()
+    for seed in (0, 1):
+        net, _ = load_model(fold_dir(run, "adfl", 0, seed) / CHECKPOINT)
+        features = probes.extract_features(net, ds.images(cfg.data.canvas), cfg.data.crop)
+        test_rows |= set().union(*(rows_of(x[ds.folds == 0]) for x in features.values()))
+    # 2 seeds x 3 features x (expression, identity) x (probe, chance)
+    assert len(fit_calls) == 24 and all(not rows_of(x) & test_rows for _, x in fit_calls)
 
 
-def test_probe_command_parses_seeds_and_refuses_bad_ones(tmp_path, capsys):
+def test_finished_folds_lists_the_seeds_of_the_run(trained_run):
+    _, run, _ = trained_run
+    assert {s: sorted(f) for s, f in finished_folds(run, "adfl").items()} == {0: [0], 1: [0]}
+    assert list(finished_folds(run, "adfl", seeds=[1])) == [1]
+    assert finished_folds(run, "baseline") == {}
+
+
+def test_probe_run_refuses_a_dataset_the_run_was_not_made_with(trained_run, tmp_path):
+    from prepared_fakes import write_prepared
+
+    from adfl_teach.data.imageset import ImageSet
+    from adfl_teach.rundir import RunMismatchError
+    from adfl_teach.toydata import striped_imageset
+
+    _, run, _ = trained_run
+    data = striped_imageset(200, seed=5)  # other pixels, same layout
+    subjects = np.array([f"S{i % 10:03d}" for i in range(200)])
+    other = write_prepared(
+        tmp_path / "other", ImageSet(data.images, data.labels, subjects), CLASS_NAMES
+    )
+    with pytest.raises(RunMismatchError, match="another dataset"):
+        probes.probe_run(other, run, "adfl", progress=False)
+
+
+def test_probe_command_refuses_bad_seeds(tmp_path, capsys):
     from adfl_teach.cli import main
-    from adfl_teach.commands.probe import parse_seeds
 
-    assert parse_seeds("0-2") == [0, 1, 2] and parse_seeds("3,1") == [1, 3]
     assert main(["probe", str(tmp_path), "--data", str(tmp_path), "--seeds", "x"]) == 2
     assert "--seeds 'x'" in capsys.readouterr().err

@@ -7,9 +7,11 @@ import argparse
 from adfl_teach.config import PRESETS, Config, get_preset
 
 
-def add_preset_argument(parser: argparse.ArgumentParser, seeds: bool = False) -> None:
+def add_preset_argument(
+    parser: argparse.ArgumentParser, seeds: bool = False, default_seeds: str | None = None
+) -> None:
     """``--preset --epochs --device --quiet``, and ``--seed`` (one run) or, with ``seeds``,
-    ``--seeds`` (a run per seed)."""
+    ``--seeds`` (a run per seed; default ``default_seeds``, else the preset's seed)."""
     parser.add_argument(
         "--preset",
         default=None,
@@ -23,9 +25,11 @@ def add_preset_argument(parser: argparse.ArgumentParser, seeds: bool = False) ->
     if seeds:
         parser.add_argument(
             "--seeds",
-            default=None,
+            default=default_seeds,
             help="random seeds, e.g. 0-2 or 0,1: every fold runs once per seed, and the "
-            "summary gives the mean over seeds with a 95%% CI (default: the preset's seed, 0)",
+            "summary gives the mean over seeds with a 95%% CI (default: "
+            + (default_seeds or "the preset's seed, 0")
+            + ")",
         )
     else:
         parser.add_argument("--seed", type=int, default=None, help="override the random seed")

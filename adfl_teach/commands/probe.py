@@ -26,23 +26,11 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def parse_seeds(text: str) -> list[int]:
-    """``"0-2"`` or ``"0,1"`` -> ``[0, 1, 2]`` / ``[0, 1]``."""
-    seeds: set[int] = set()
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        lo, _, hi = part.partition("-")
-        if not (lo.isdigit() and (hi.isdigit() or not hi)):
-            raise ValueError(f"--seeds {text!r}: {part!r} is not a seed or a range like 0-2")
-        seeds.update(range(int(lo), int(hi or lo) + 1))
-    if not seeds:
-        raise ValueError(f"--seeds {text!r}: no seed given")
-    return sorted(seeds)
-
-
 def run(args) -> int:
+    from adfl_teach.commands.common import parse_seeds
     from adfl_teach.probes import format_probes, probe_run
 
-    seeds = parse_seeds(args.seeds) if args.seeds else None
+    seeds = parse_seeds(args.seeds)
     result = probe_run(args.data, args.run, args.model, seeds=seeds, progress=not args.quiet)
     print(format_probes(result))
     return 0

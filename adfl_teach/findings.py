@@ -1,0 +1,135 @@
+"""What the reproduction report says: its table, the verdict of each comparison, and the
+histories behind its plots. Everything here formats numbers read from the report
+(:mod:`adfl_teach.reproduction`); nothing is typed in. Used by ``adfl-teach reproduce``, the
+book's reproduction chapter and ``scripts/readme_results.py``.
+"""
+
+from __future__ import annotations
+
+from adfl_teach.ablations import BEYOND_PAPER
+from adfl_teach.reproduction import ranges
+
+LABELS = {"baseline": "baseline", "adfl": "ADFL as published"}
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.2f}"
+
+
+def ci_text(row: dict) -> str:
+    ci = row.get("ci95")
+    return "-" if ci is None else f"[{percent(ci[0])}, {percent(ci[1])}]"
+
+
+def row_label(row: dict) -> str:
+    label = LABELS.get(row["name"], row["name"])
+    return f"{label} ({BEYOND_PAPER})" if row["beyond_paper"] else label
+
+
+def progress_text(row: dict, report: dict) -> str:
+    """ "not run yet", or how many of the requested jobs finished."""
+    wanted = len(report["seeds"]) * len(report["folds"])
+    missing = sum(len(folds) for folds in row["missing"].values())
+    return "not run yet" if missing == wanted else f"running: {wanted - missing} of {wanted} jobs"
+
+
+def markdown_table(report: dict) -> str:
+    """The table of the README and the chapter: one line per model and variant."""
+    lines = [
+        "| model / variant | seeds x folds | mean % | 95 % CI | minus baseline (points) "
+        "| Wilcoxon p |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in report["rows"].values():
+        if not row["complete_seeds"]:
+            lines.append(f"| {row_label(row)} | {progress_text(row, report)} | | | | |")
+            continue
+        paired = row.get("vs_baseline")
+        delta = "" if paired is None else f"{100 * paired['difference']:+.2f}"
+        p = "" if paired is None else f"{paired['wilcoxon_p']:.3f}"
+        lines.append(
+            f"| {row_label(row)} | {len(row['seeds'])} x {len(row['folds'])} | "
+            f"{percent(row['mean_accuracy'])} | {ci_text(row)} | {delta} | {p} |"
+        )
+    return "\n".join(lines)
+
+
+def format_report(report: dict) -> str:
+    """The printed report: the table, then what is missing and how to run it."""
+    lines = [f"Reproduction ({report['command']})", markdown_table(report)]
+    for item in report["missing"]:
+        seeds = ", ".join(f"seed {s}: folds {ranges(f)}" for s, f in item["missing"].items())
+        lines.append(f"missing {item['name']} ({seeds}): {item['command']}")
+    if any(len(r.get("seeds", ())) == 1 for r in report["rows"].values()):
+        lines.append("one seed: an anecdote, no CI (run --seeds 0-2)")
+    return "\n".join(lines)
+
+
+def verdict(comparison: dict | None, this: str, other: str) -> str:
+    """One sentence on ``this - other``: the difference of the pooled accuracies with its
+    95 % CI over seeds, the paired test over folds, and what the interval allows one to say.
+    """
+    if comparison is None:
+        return f"{this} against {other}: not measured yet."
+    diff, ci = 100 * comparison["difference"], comparison["difference_ci95"]
+    seeds = len(comparison["per_seed_difference"])
+    if ci is None:
+        return (
+            f"{this} - {other} = {diff:+.2f} points from one seed: an anecdote, no interval "
+            "(run more seeds)."
+        )
+    low, high = 100 * ci[0], 100 * ci[1]
+    said = (
+        f"{this} - {other} = {diff:+.2f} points (95 % CI over {seeds} seeds "
+        f"[{low:+.2f}, {high:+.2f}]; Wilcoxon signed-rank over folds p = "
+        f"{comparison['wilcoxon_p']:.3f})"
+    )
+    if low > 0:
+        return f"{said}: {this} is better here (this database, this preset)."
+    if high < 0:
+        return f"{said}: {this} is worse here (this database, this preset)."
+    return f"{said}: the interval includes 0, so these runs show no difference either way."
+
+
+def diagnostics_history(row: dict) -> list[dict]:
+    """A row's per-epoch diagnostics (columns) as a history (one dict per epoch), the form
+    :func:`adfl_teach.plotting.plot_game` and :func:`~adfl_teach.diagnostics.collapse_signature`
+    read."""
+    columns = {k: v for k, v in row["diagnostics"].items() if isinstance(v, list) and k != "folds"}
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def minutes(seconds: float | None) -> str:
+    return "unknown" if seconds is None else f"{seconds / 60:.0f} min"
+
+
+def readme_section(report: dict) -> str:
+    """The README's results section (between its markers): how it was made, the table, the
+    ADFL - baseline verdict."""
+    n_seeds, n_folds = len(report["seeds"]), len(report["folds"])
+    adfl = report["rows"]["adfl"]
+    lines = [
+        f"`{report['command']}` (preset `{report['preset']}`, seeds "
+        f"{ranges(report['seeds'])} x {n_folds} folds, "
+        f"{'synthetic database' if report['run'].get('is_synthetic') else 'prepared dataset'}; "
+        f"{minutes(report.get('wall_span_seconds'))} of wall time on a machine with "
+        f"{report['run'].get('cpu_count')} CPU cores). Accuracy "
+        "is pooled over the test images of the folds (as Table 2), averaged over seeds, with "
+        "a 95 % CI over seeds; rows marked beyond the paper are remedies of ours, not ADFL.",
+        "",
+        markdown_table(report),
+        "",
+        verdict(adfl.get("vs_baseline"), "ADFL", "baseline"),
+    ]
+    if not report["complete"]:
+        lines.append(
+            f"Not complete yet ({len(report['missing'])} rows missing jobs): rerun "
+            f"`{report['command']}`."
+        )
+    if n_seeds < 3:
+        lines.append("Fewer than three seeds: read every number as an anecdote.")
+    lines.append(
+        "The book's reproduction chapter (`book/14_reproduction.ipynb`) reports the "
+        "ablations, the collapse diagnosis and what remains open."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""The README's results section is the reproduction report's summary, and stays so."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("readme_results", ROOT / "scripts/readme_results.py")
+readme_results = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(readme_results)
+START, END = readme_results.START, readme_results.END
+
+
+def test_the_readme_section_matches_the_committed_report(capsys):
+    assert readme_results.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_the_readme_no_longer_makes_the_claims_the_measurements_contradict():
+    readme = (ROOT / "README.md").read_text()
+    assert "p = 0.021" not in readme
+    assert "the probes show the disentanglement works" not in readme
+    assert "adfl-teach reproduce" in readme and "preset `cpu-quick`" in readme
+
+
+def test_rewrite_changes_only_the_text_between_the_markers(tmp_path):
+    readme = f"# Title\n\nkept\n{START}\nold table\n{END}\n\nalso kept\n"
+    new = readme_results.rewrite(readme, "new table", tmp_path / "README.md")
+    assert new == f"# Title\n\nkept\n{START}\nnew table\n{END}\n\nalso kept\n"
+
+
+def test_a_stale_section_fails_the_check_and_a_rewrite_fixes_it(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{START}\nstale\n{END}\n")
+    args = ["--readme", str(readme), "--report", str(ROOT / "book/data/reproduction.json")]
+    assert readme_results.main([*args, "--check"]) == 1
+    assert "out of date" in capsys.readouterr().out
+    assert readme_results.main(args) == 0 and readme_results.main([*args, "--check"]) == 0
+
+
+def test_missing_markers_are_one_error_naming_the_file(tmp_path):
+    with pytest.raises(ValueError, match=r"README\.md: needs exactly one"):
+        readme_results.rewrite("no markers", "x", tmp_path / "README.md")

@@ -1,0 +1,162 @@
+"""`adfl-teach reproduce`: the layout, the report's statistics and what it lists as missing."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from adfl_teach.cli import main
+from adfl_teach.diagnostics import collapse_signature
+from adfl_teach.findings import markdown_table
+from adfl_teach.reproduction import Request, ranges
+
+BASE = ["reproduce", "--preset", "smoke", "--subjects", "10", "--folds", "0-1", "--epochs", "1",
+        "--jobs", "1", "--quiet"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reproduced(tmp_path_factory):
+    """A tiny reproduction: 2 seeds x 2 folds of both models and of one remedy."""
+    out = tmp_path_factory.mktemp("reproduce") / "out"
+    args = [*BASE, "--out", str(out), "--seeds", "0-1", "--variants", "beyond-standardize",
+            "--probes"]  # fmt: skip
+    assert main(args) == 0
+    return out, args
+
+
+def results(run, model):
+    """{seed: {fold: result.json}} read straight from the files."""
+    found = {}
+    for path in sorted(run.glob(f"seed_*/{model}/fold_*/result.json")):
+        r = json.loads(path.read_text())
+        found.setdefault(r["seed"], {})[r["fold"]] = r
+    return found
+
+
+def pooled(by_fold):
+    correct = sum(round(r["accuracy"] * r["num_test_images"]) for r in by_fold.values())
+    return correct / sum(r["num_test_images"] for r in by_fold.values())
+
+
+def test_reproduce_uses_the_run_layout_and_reports_every_row(reproduced):
+    out, _ = reproduced
+    for path in ("synthetic/synth.json", "prepared/dataset.json", "cv/run.json",
+                 "ablate/beyond-standardize/run.json"):  # fmt: skip
+        assert (out / path).exists(), path
+    report = json.loads((out / "reproduction.json").read_text())
+    assert report["complete"] and report["missing"] == []
+    assert report["preset"] == "smoke" and report["seeds"] == [0, 1]
+    assert "--preset smoke" in report["command"] and "--seeds 0-1" in report["command"]
+    rows = report["rows"]
+    assert list(rows) == ["baseline", "adfl", "beyond-standardize"]
+    assert [r["beyond_paper"] for r in rows.values()] == [False, False, True]
+    assert all(r["complete_seeds"] == [0, 1] and r["folds"] == [0, 1] for r in rows.values())
+    assert "vs_baseline" in rows["adfl"] and "vs_paper" not in rows["adfl"]
+    assert {"vs_baseline", "vs_paper"} <= set(rows["beyond-standardize"])
+    assert all(r["time"]["job_seconds"] > 0 for r in rows.values())
+    probes = json.loads((out / "cv" / "probes_adfl.json").read_text())
+    assert report["probes"] == probes and probes["seeds"] == [0, 1]
+
+
+def test_report_statistics_match_the_result_files_and_scipy(reproduced):
+    out, _ = reproduced
+    rows = json.loads((out / "reproduction.json").read_text())["rows"]
+    for name, run, model in (("adfl", out / "cv", "adfl"), ("baseline", out / "cv", "baseline"),
+                             ("beyond-standardize", out / "ablate/beyond-standardize", "adfl")):  # fmt: skip
+        by_seed = results(run, model)
+        per_seed = [pooled(by_seed[s]) for s in (0, 1)]
+        row = rows[name]
+        assert row["per_seed"] == {"0": per_seed[0], "1": per_seed[1]}
+        assert row["mean_accuracy"] == pytest.approx(np.mean(per_seed))
+        if per_seed[0] != per_seed[1]:
+            low, high = stats.t.interval(0.95, 1, np.mean(per_seed), stats.sem(per_seed))
+            assert row["ci95"] == pytest.approx([low, high])
+    adfl, base = results(out / "cv", "adfl"), results(out / "cv", "baseline")
+    diffs = [adfl[s][k]["accuracy"] - base[s][k]["accuracy"] for s in (0, 1) for k in (0, 1)]
+    assert rows["adfl"]["vs_baseline"]["mean_pair_difference"] == pytest.approx(np.mean(diffs))
+
+
+def test_diagnostics_are_seed_0_averaged_over_folds(reproduced):
+    out, _ = reproduced
+    rows = json.loads((out / "reproduction.json").read_text())["rows"]
+    seed0 = results(out / "cv", "adfl")[0]
+    diagnostics = rows["adfl"]["diagnostics"]
+    assert diagnostics["seed"] == 0 and diagnostics["folds"] == [0, 1]
+    for key in ("fn_spread_ratio", "l_a", "label_prior_entropy", "dispeller_accuracy",
+                "splitter_train_accuracy", "train_accuracy"):  # fmt: skip
+        expected = np.mean([seed0[k]["history"][0][key] for k in (0, 1)])
+        assert diagnostics[key] == pytest.approx([expected]), key
+    assert "fn_spread_ratio" not in rows["baseline"]["diagnostics"]
+    assert "collapse" not in rows["baseline"]
+    flagged = sum(collapse_signature(r["history"]) is not None
+                  for by_fold in results(out / "cv", "adfl").values() for r in by_fold.values())  # fmt: skip
+    assert rows["adfl"]["collapse"] == {"flagged": flagged, "runs": 4}
+
+
+def test_a_rerun_trains_nothing(reproduced):
+    out, args = reproduced
+    stamps = {p: p.stat().st_mtime_ns for p in out.glob("**/result.json")}
+    assert main(args) == 0
+    assert {p: p.stat().st_mtime_ns for p in out.glob("**/result.json")} == stamps
+
+
+def test_collect_only_trains_nothing_and_lists_the_missing_jobs(reproduced, tmp_path, capsys):
+    out, _ = reproduced
+    report_path = tmp_path / "partial.json"
+    before = sorted(p.relative_to(out) for p in out.glob("**/*"))
+    args = [*BASE, "--out", str(out), "--seeds", "0-2", "--variants", "beyond-standardize,no-entropy",
+            "--collect-only", "--report", str(report_path)]  # fmt: skip
+    assert main(args) == 0
+    assert sorted(p.relative_to(out) for p in out.glob("**/*")) == before  # nothing written
+    report = json.loads(report_path.read_text())
+    assert not report["complete"]
+    rows = report["rows"]
+    assert rows["adfl"]["complete_seeds"] == [0, 1] and rows["adfl"]["missing"] == {"2": [0, 1]}
+    assert "adfl-teach cv" in rows["adfl"]["command"] and "--seeds 2" in rows["adfl"]["command"]
+    assert "mean_accuracy" not in rows["no-entropy"]
+    assert "--variants no-entropy" in rows["no-entropy"]["command"]
+    assert {m["name"] for m in report["missing"]} == {"baseline", "adfl", "beyond-standardize",
+                                                      "no-entropy"}  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "| no-entropy | not run yet |" in printed
+
+
+def test_a_seed_with_a_missing_fold_is_listed_not_pooled(reproduced, tmp_path):
+    out, _ = reproduced
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / "cv/seed_1/adfl/fold_1/result.json").unlink()
+    report_path = tmp_path / "r.json"
+    args = [*BASE, "--out", str(copy), "--seeds", "0-1", "--variants", "", "--collect-only",
+            "--report", str(report_path)]  # fmt: skip
+    assert main(args) == 0
+    row = json.loads(report_path.read_text())["rows"]["adfl"]
+    assert row["complete_seeds"] == [0] and row["missing"] == {"1": [1]}
+    assert row["mean_accuracy"] == pooled(results(out / "cv", "adfl")[0]) and row["ci95"] is None
+
+
+def test_a_run_of_another_preset_is_refused(reproduced, tmp_path, capsys):
+    out, _ = reproduced
+    args = ["reproduce", "--out", str(out), "--preset", "cpu-quick", "--folds", "0-1",
+            "--seeds", "0-1", "--variants", "", "--collect-only", "--report",
+            str(tmp_path / "r.json")]  # fmt: skip
+    assert main(args) == 2
+    assert "run.json" in capsys.readouterr().err and not (tmp_path / "r.json").exists()
+
+
+def test_ranges_and_the_table_of_a_row_not_run():
+    assert ranges([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8" and ranges([3]) == "3"
+    request = Request(out="OUT", preset="smoke", seeds=(0, 1, 2), folds=(0, 1), variants=())
+    assert request.command().endswith('--variants "" --jobs 2')
+    mine = Request(out="OUT", preset="cpu-quick", seeds=(0,), folds=(0,), variants=(), data="CK")
+    assert "--data CK" in mine.command() and "--data CK" in mine.run_command("no-entropy", [1])
+    report = {"seeds": [0, 1, 2], "folds": [0, 1], "rows": {
+        "beyond-x": {"name": "beyond-x", "beyond_paper": True, "complete_seeds": [],
+                     "missing": {"0": [0, 1], "1": [0, 1], "2": [0, 1]}},
+        "no-y": {"name": "no-y", "beyond_paper": False, "complete_seeds": [],
+                 "missing": {"2": [0, 1]}}}}  # fmt: skip
+    table = markdown_table(report)
+    assert "| beyond-x (beyond the paper) | not run yet |" in table
+    assert "| no-y | running: 4 of 6 jobs |" in table
