@@ -257,6 +257,7 @@ def _smoke() -> Config:
     )
 
 
+#: The named presets, each a function returning its :class:`Config`.
 PRESETS = {
     "paper": _paper,
     "colab": _colab,
