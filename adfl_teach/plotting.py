@@ -86,7 +86,9 @@ def embedding_grid(points: dict, colourings: dict, method: str, size=(7.2, 8.4))
             labels = np.asarray(labels)
             for k, value in enumerate(sorted(set(labels.tolist()))):
                 sel = labels == value
-                colour = cmap(k % cmap.N)
+                # tab20b comes in groups of four shades of one hue: take the hues first
+                index = k if cmap.N <= 10 else (4 * k) % 20 + (4 * k) // 20 % 4
+                colour = cmap(index % cmap.N)
                 ax.scatter(*xy[sel].T, s=16, color=colour, marker=marker, label=value)
             ax.set_title(f"{name}, coloured by {title}", fontsize=8)
             ax.set_xlabel(f"{method} 1")

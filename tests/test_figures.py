@@ -77,3 +77,21 @@ def test_traced_batch_grey_cells_are_the_masked_samples():
     texts = [t.get_text() for t in ax.texts]
     assert texts.count("masked") == 1 and " mean 1.500" in texts
     assert plotting.figure_has_axis_labels(fig)
+
+
+def test_embedding_grid_keeps_colourings_apart():
+    """Expressions and subjects never share a palette or a marker; the first five subjects
+    get five different colours (not five shades of one hue)."""
+    xy = np.arange(20.0).reshape(10, 2)
+    colourings = {"expression": list("aabbccddee"), "subject": [f"S{k}" for k in range(10)]}
+    fig = plotting.embedding_grid({"f_n": xy}, colourings, "PCA")
+    left, right = fig.axes
+    left_colours = {tuple(c.get_facecolor()[0]) for c in left.collections}
+    right_colours = [tuple(c.get_facecolor()[0]) for c in right.collections]
+    assert len(set(right_colours[:5])) == 5
+    assert not left_colours & set(right_colours)
+    markers = {c.get_paths()[0].vertices.shape for c in left.collections}
+    assert markers != {c.get_paths()[0].vertices.shape for c in right.collections}
+    hues = [max(range(3), key=lambda i: c[i]) for c in right_colours[:4]]
+    assert len(set(hues)) >= 3  # the dominant channel differs: hues, not shades of one
+    assert plotting.figure_has_axis_labels(fig)
