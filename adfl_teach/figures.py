@@ -58,8 +58,8 @@ FIG2_BOXES = {
     "shared": (2.0, 3.0, "$S_\\theta$\nshared"),
     "expression_branch": (4.4, 4.7, "$B_{\\theta e}$\nexpression_branch"),
     "neutral_branch": (4.4, 1.3, "$B_{\\theta n}$\nneutral_branch"),
-    "splitter": (7.6, 5.5, "splitter\n$W_e, b_e$"),
-    "dispeller": (7.6, 0.5, "dispeller\n$W_n, b_n$"),
+    "splitter": (7.6, 5.5, "$W_e, b_e$\nsplitter"),
+    "dispeller": (7.6, 0.5, "$W_n, b_n$\ndispeller"),
     "residual_fc": (8.0, 3.0, "$B_{\\theta r}$ FC-256\nresidual_fc"),
     "classifier": (10.3, 3.0, "AMS\nclassifier"),
 }
@@ -154,7 +154,9 @@ def _draw_parts(ax, parts: Sequence[str], routing: dict) -> None:
         corner = (x - _HALF[0], y - _HALF[1])
         style = {"boxstyle": "round,pad=0.02", "fc": "white", "ec": "0.35"}
         ax.add_patch(FancyBboxPatch(corner, 2 * _HALF[0], 2 * _HALF[1], **style))
-        ax.text(x, y + 0.07, label, ha="center", va="center", fontsize=7.5)
+        symbol, code = label.split("\n")  # the paper's name above, the code's below
+        ax.text(x, y + 0.17, symbol, ha="center", va="center", fontsize=10)
+        ax.text(x, y - 0.12, code, ha="center", va="center", fontsize=6.5, family="monospace")
         updating = [loss for loss in routing if part in routing[loss]]
         for k, loss in enumerate(updating):  # one tag per loss that updates this part
             tag = (x - _HALF[0] + 0.06 + 0.3 * k, y - _HALF[1] + 0.05)
@@ -175,7 +177,7 @@ def _draw_loss(ax, routing: dict, loss: str) -> None:
     style = {"color": colour, "lw": 1.7, "ls": (0, (2, 1.5))}
     text, where = LOSS_LABELS[loss]
     origin = LOSS_ORIGIN[loss]
-    ax.text(*where, text, color=colour, fontsize=8, ha="left", va="center")
+    ax.text(*where, text, color=colour, fontsize=9, ha="left", va="center")
     start = np.array(where) - [0.05, 0]
     _arrow(ax, start, _edge_point(origin, start), **style)
     edges, stopped = gradient_path(routing, loss)
@@ -201,7 +203,7 @@ def fig2(routing: dict, parts: Sequence[str], title: str | None = None):
     """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8.4, 4.3))
+    fig, ax = plt.subplots(figsize=(8.4, 4.3), dpi=100)
     _draw_parts(ax, parts, routing)
     _draw_flow(ax)
     for loss in routing:
