@@ -88,11 +88,6 @@ def verdict(comparison: dict | None, this: str, other: str) -> str:
         return f"{said}: {this} is better here (this database, this preset)."
     if high < 0:
         return f"{said}: {this} is worse here (this database, this preset)."
-    if comparison["wilcoxon_p"] < 0.05:
-        return (
-            f"{said}: the interval over seeds includes 0 ({seeds} seeds are few), while the "
-            "paired test over folds finds a consistent difference: suggestive, not settled."
-        )
     return f"{said}: the interval includes 0, so these runs show no difference either way."
 
 

@@ -29,12 +29,6 @@ def test_the_verdict_follows_the_confidence_interval(ci, says):
     assert f"[{100 * ci[0]:+.2f}, {100 * ci[1]:+.2f}]" in text and "3 seeds" in text
 
 
-def test_a_wide_interval_with_a_consistent_fold_test_is_suggestive_not_settled():
-    text = verdict(comparison(-0.05, (-0.15, 0.06), p=0.037), "ADFL", "baseline")
-    assert "the interval over seeds includes 0" in text and "not settled" in text
-    assert "no difference" in verdict(comparison(-0.05, (-0.15, 0.06)), "ADFL", "baseline")
-
-
 def test_one_seed_is_an_anecdote_and_nothing_is_not_measured():
     assert "an anecdote" in verdict(comparison(0.02, None, seeds=1), "ADFL", "baseline")
     assert "not measured yet" in verdict(None, "ADFL", "baseline")
