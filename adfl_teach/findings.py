@@ -147,33 +147,29 @@ def minutes(seconds: float | None) -> str:
 
 def readme_section(report: dict) -> str:
     """The README's results section (between its markers): how it was made, the table, the
-    ADFL - baseline verdict."""
+    ADFL - baseline verdict and what it means for the paper's claim."""
     n_seeds, n_folds = len(report["seeds"]), len(report["folds"])
-    adfl = report["rows"]["adfl"]
-    lines = [
+    data = "synthetic database" if report["run"].get("is_synthetic") else "prepared dataset"
+    paragraphs = [
         f"`{report['command']}` (preset `{report['preset']}`, seeds "
-        f"{ranges(report['seeds'])} x {n_folds} folds, "
-        f"{'synthetic database' if report['run'].get('is_synthetic') else 'prepared dataset'}; "
+        f"{ranges(report['seeds'])} x {n_folds} folds, {data}; "
         f"{minutes(report.get('wall_span_seconds'))} of wall time on a machine with "
-        f"{report['run'].get('cpu_count')} CPU cores). Accuracy "
-        "is pooled over the test images of the folds (as Table 2), averaged over seeds, with "
-        "a 95 % CI over seeds; rows marked beyond the paper are remedies of ours, not ADFL.",
-        "",
+        f"{report['run'].get('cpu_count')} CPU cores). Accuracy is pooled over the test "
+        "images of the folds (as Table 2), averaged over seeds, with a 95 % CI over seeds; "
+        "rows marked beyond the paper are remedies of ours, not ADFL.",
         markdown_table(report),
-        "",
-        verdict(adfl.get("vs_baseline"), "ADFL", "baseline"),
-        "",
+        verdict(report["rows"]["adfl"].get("vs_baseline"), "ADFL", "baseline"),
         paper_claim(report),
     ]
     if not report["complete"]:
-        lines.append(
+        paragraphs.append(
             f"Not complete yet ({len(report['missing'])} rows missing jobs): rerun "
             f"`{report['command']}`."
         )
     if n_seeds < 3:
-        lines.append("Fewer than three seeds: read every number as an anecdote.")
-    lines.append(
+        paragraphs.append("Fewer than three seeds: read every number as an anecdote.")
+    paragraphs.append(
         "The book's reproduction chapter (`book/14_reproduction.ipynb`) reports the "
         "ablations, the collapse diagnosis and what remains open."
     )
-    return "\n".join(lines)
+    return "\n\n".join(paragraphs)
