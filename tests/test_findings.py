@@ -3,16 +3,23 @@
 import pytest
 
 from adfl_teach.diagnostics import collapse_signature
-from adfl_teach.findings import diagnostics_history, verdict
+from adfl_teach.findings import diagnostics_history, paper_claim, verdict
 
 
-def comparison(difference, ci, seeds=3, p=0.5):
+def comparison(difference, ci, seeds=3, p=0.5, wins=5, losses=5):
     return {
         "difference": difference,
         "difference_ci95": ci,
         "per_seed_difference": {str(s): difference for s in range(seeds)},
         "wilcoxon_p": p,
+        "adfl_wins": wins,
+        "baseline_wins": losses,
+        "folds": list(range(wins + losses)),
     }
+
+
+def report_with(paired):
+    return {"rows": {"adfl": {"vs_baseline": paired}}, "paper": {"ADFL": 98.17, "Baseline": 94.19}}
 
 
 @pytest.mark.parametrize(
@@ -42,3 +49,30 @@ def test_diagnostics_columns_become_a_history_collapse_signature_reads():
     assert history[2] == {"epoch": 3, "fn_spread_ratio": 0.05, "l_a": 2.1,
                           "label_prior_entropy": 1.99}  # fmt: skip
     assert collapse_signature(history) is not None
+
+
+def test_folds_that_agree_are_reported_but_not_called_a_difference():
+    text = verdict(comparison(-0.05, (-0.15, 0.06), p=0.03, wins=1, losses=9), "ADFL", "baseline")
+    assert "the seeds do not settle it" in text and "ADFL behind in most" in text
+    assert "is worse" not in text and "ahead in 0 of 3 seeds" in text
+
+
+@pytest.mark.parametrize(
+    ("ci", "p", "says"),
+    [
+        ((0.01, 0.05), 0.5, "ADFL beats its baseline here"),
+        ((-0.08, -0.01), 0.5, "does not reproduce at this scale"),
+        ((-0.15, 0.06), 0.03, "cannot rule out a gain of that size"),
+        ((-0.15, 0.02), 0.03, "excludes the paper's +3.98"),
+    ],
+)
+def test_the_paper_claim_follows_the_interval_and_the_paper_gain(ci, p, says):
+    text = paper_claim(report_with(comparison(-0.04, ci, p=p, wins=1, losses=9)))
+    assert says in text
+    if ci[0] < 0 < ci[1]:
+        assert "behind in every one of the 3 seeds" in text and "in 9 of 10 folds" in text
+
+
+def test_the_paper_claim_needs_an_interval():
+    assert "Not enough seeds" in paper_claim(report_with(comparison(-0.04, None, seeds=1)))
+    assert "Not enough seeds" in paper_claim(report_with(None))

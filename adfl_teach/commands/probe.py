@@ -13,7 +13,7 @@ def register(subparsers) -> None:
         "all images (centre crop) and fit linear probes (scikit-learn logistic regression): "
         "expression fit on the fold's training images and scored on its test fold; identity "
         "within the training subjects, split by sequence. Chance = a most-frequent-class "
-        "dummy fit on the same rows. Reports the mean over seeds with a 95%% CI (two or "
+        "dummy fit on the same rows. Reports the mean over seeds with a 95% CI (two or "
         "more seeds) and per-seed values; writes RUN/probes_<model>.json.",
     )
     p.add_argument("run", type=Path, help="run directory (from adfl-teach cv)")

@@ -31,7 +31,7 @@ def register(subparsers) -> None:
         "cross-validation of ADFL and the baseline into OUT/cv, (3) ADFL under each variant "
         "into OUT/ablate/<variant> (variants named beyond-* are not in the paper), (4) with "
         "--probes, linear probes of ADFL's features, (5) OUT/reproduction.json: per model and "
-        "variant the mean accuracy over seeds with its 95%% CI, paired tests, times, the "
+        "variant the mean accuracy over seeds with its 95% CI, paired tests, times, the "
         "collapse diagnostics. Finished jobs are reused, so rerunning continues; "
         "--collect-only trains nothing and lists what is missing.",
     )

@@ -14,7 +14,7 @@ def register(subparsers) -> None:
         description="Reads RUN/seed_<s>/<model>/fold_<k>/result.json for every job present "
         "(from one machine or many), checks each against RUN/run.json, writes "
         "RUN/summary.json and RUN/confusion_<model>.png and prints the table: the mean over "
-        "seeds with a 95%% CI, per-seed values, paired tests, and the paper's Table 2.",
+        "seeds with a 95% CI, per-seed values, paired tests, and the paper's Table 2.",
     )
     p.add_argument("run", type=Path, help="run directory")
     p.set_defaults(func=run)
