@@ -18,6 +18,7 @@ from adfl_teach.config import Config
 from adfl_teach.cv import cross_validate, plan_jobs, run_jobs
 from adfl_teach.data.prepare import prepare
 from adfl_teach.data.prepared import load_prepared
+from adfl_teach.probes import probe_run
 from adfl_teach.reproduction import REPORT, Request, build_report
 from adfl_teach.runtime import atomic_write_json, read_json
 from adfl_teach.summary import format_summary, summarize
@@ -156,9 +157,10 @@ def reproduce(
     collected_by: str = "",
 ) -> dict:
     """The whole reproduction into ``request.out`` (layout: :mod:`adfl_teach.reproduction`):
-    synthetic database (or ``request.data``, a prepared dataset) -> cross-validation of ADFL and the baseline -> ADFL under each
-    variant -> (``probes``) linear probes of ADFL's features -> the report, written to
-    ``report`` (default ``OUT/reproduction.json``) and returned. Finished jobs are read back.
+    synthetic database (or ``request.data``, a prepared dataset) -> cross-validation of ADFL
+    and the baseline -> ADFL under each variant -> (``probes``) linear probes of ADFL's
+    features -> the report, written to ``report`` (default ``OUT/reproduction.json``) and
+    returned. Finished jobs are read back.
     ``collect_only`` trains nothing: the report of what exists, listing what is missing.
     """
     out, stages = Path(request.out), {}
@@ -187,8 +189,6 @@ def probe_report(request: Request, run_probes: bool, progress: bool) -> dict | N
     (:mod:`adfl_teach.probes`; run when asked, else read back when a run wrote them)."""
     run = request.out / "cv"
     if run_probes:
-        from adfl_teach.probes import probe_run
-
         return probe_run(request.prepared, run, "adfl", list(request.seeds), progress)
     written = run / "probes_adfl.json"
     return read_json(written, expect=dict) if written.exists() else None
