@@ -1,4 +1,6 @@
-"""The one plotting helper of the book: a fixed style, PNG output, axis labels on every figure.
+"""The plotting helper of the book: a fixed style, PNG output, axis labels on every figure.
+
+The AMS chapter's geometry figures live in :mod:`adfl_teach.ams_plots`.
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew, so a notebook can show
 it, save it, or a test can inspect it (``fig.axes``, labels)::
@@ -46,11 +48,19 @@ def set_style() -> None:
         pass
 
 
-def _figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None, **kw):
+def subplots(nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None, **kw):
+    """``(fig, axes)`` with ``axes`` always a 2-D array, at the book's figure size."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(nrows, ncols, figsize=size or FIGSIZE, squeeze=False, **kw)
     return fig, axes
+
+
+def palette(n: int):
+    """``n`` colours of the book's categorical palette (seaborn ``tab10``)."""
+    import seaborn as sns
+
+    return sns.color_palette("tab10", max(n, 1))
 
 
 def _as_hwc(image) -> np.ndarray:
@@ -116,7 +126,7 @@ def show_images(
         raise ValueError("show_images needs at least one image")
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    fig, axes = _figure(nrows, ncols, size=(size * ncols, size * nrows * 1.15))
+    fig, axes = subplots(nrows, ncols, size=(size * ncols, size * nrows * 1.15))
     for k, ax in enumerate(axes.flat):
         if k >= n:
             fig.delaxes(ax)
@@ -139,7 +149,7 @@ def plot_history(history: Sequence[dict], keys: Sequence[str], title: str | None
     missing = [k for k in keys if not any(k in r for r in history)]
     if missing:
         raise KeyError(f"history has no {missing}; it has {sorted(set().union(*history))}")
-    fig, axes = _figure()
+    fig, axes = subplots()
     ax = axes[0, 0]
     for key in keys:
         xs = [r.get("epoch", i + 1) for i, r in enumerate(history) if key in r]
@@ -167,7 +177,7 @@ def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, ti
     if normalize:
         totals = matrix.sum(axis=1, keepdims=True)
         matrix = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
-    fig, axes = _figure(size=(4.6, 3.8))
+    fig, axes = subplots(size=(4.6, 3.8))
     ax = axes[0, 0]
     sns.heatmap(
         matrix,
@@ -188,70 +198,6 @@ def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, ti
     return fig
 
 
-def plot_ams_geometry(
-    features,
-    labels,
-    weights,
-    margin: float = 0.35,
-    scale: float = 30.0,
-    title: str | None = None,
-    ax=None,
-):
-    """2-D features on the unit circle, class weight directions and AMS decision regions.
-
-    features: ``(B, 2)``; labels: ``(B,)`` in 0..C-1; weights: ``(C, 2)`` class weights W_j.
-    The background colours the circle's angles by the predicted class (plain cosines, as
-    at test time); the dashed arcs mark where the *margin* condition
-    ``cos_y - m > max_{j != y} cos_j`` holds, i.e. where a training sample of that class
-    no longer pays much loss. ``scale`` is shown in the title (it sharpens the softmax, it
-    does not move any boundary). Returns the Figure.
-    """
-    features = np.asarray(features, dtype=float)
-    labels = np.asarray(labels)
-    weights = np.asarray(weights, dtype=float)
-    classes = weights.shape[0]
-    palette = _palette(classes)
-    if ax is None:
-        fig, axes = _figure(size=(3.6, 3.6))
-        ax = axes[0, 0]
-    else:
-        fig = ax.figure
-    unit_w = weights / np.linalg.norm(weights, axis=1, keepdims=True).clip(1e-8)
-    angles = np.linspace(-np.pi, np.pi, 721)
-    circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    cos = circle @ unit_w.T  # (A, C)
-    winner = cos.argmax(axis=1)
-    for c in range(classes):
-        sel = winner == c
-        ax.scatter(circle[sel, 0], circle[sel, 1], s=6, color=palette[c], alpha=0.35, lw=0)
-        others = np.delete(cos, c, axis=1).max(axis=1)
-        inside = cos[:, c] - margin > others
-        r = 1.12
-        ax.scatter(r * circle[inside, 0], r * circle[inside, 1], s=2, color=palette[c], lw=0)
-        ax.plot([0, unit_w[c, 0]], [0, unit_w[c, 1]], color=palette[c], lw=2)
-    unit_f = features / np.linalg.norm(features, axis=1, keepdims=True).clip(1e-8)
-    for c in range(classes):
-        sel = labels == c
-        ax.scatter(
-            0.85 * unit_f[sel, 0],
-            0.85 * unit_f[sel, 1],
-            s=10,
-            color=palette[c],
-            edgecolor="k",
-            lw=0.3,
-            label=f"class {c}",
-        )
-    ax.set_aspect("equal")
-    ax.set_xlim(-1.25, 1.25)
-    ax.set_ylim(-1.25, 1.25)
-    ax.set_xlabel("feature dim 1 (normalised)")
-    ax.set_ylabel("feature dim 2 (normalised)")
-    ax.set_title(title or f"AMS, m = {margin:g}, s = {scale:g}")
-    ax.legend(fontsize=6, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def plot_curves(
     x,
     curves: dict,
@@ -264,7 +210,7 @@ def plot_curves(
     """One line per ``{label: ys}`` against ``x``; ``hline=(value, label)`` adds a dashed
     reference line (e.g. ``log N``). Returns the Figure."""
     if ax is None:
-        fig, axes = _figure()
+        fig, axes = subplots()
         ax = axes[0, 0]
     else:
         fig = ax.figure
@@ -281,53 +227,12 @@ def plot_curves(
     return fig
 
 
-def ams_explorer(features, labels, weights, margin: float = 0.35, scale: float = 30.0):
-    """Two panels for the AMS chapter: :func:`plot_ams_geometry` and, for a sample of class 0
-    at angle theta from W_0 (rotating towards W_1), its AMS loss ``-log y_r`` (eq. 6-7) with
-    this ``margin`` and ``scale`` next to the same loss without the margin (m = 0, same s):
-    the two curves differ in m only.
-    """
-    import matplotlib.pyplot as plt
-
-    weights = np.asarray(weights, dtype=float)
-    unit_w = weights / np.linalg.norm(weights, axis=1, keepdims=True).clip(1e-8)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.5))
-    plot_ams_geometry(features, labels, weights, margin, scale, ax=left)
-    start = np.arctan2(unit_w[0, 1], unit_w[0, 0])
-    to_1 = np.arctan2(unit_w[1, 1], unit_w[1, 0]) - start
-    direction = 1.0 if np.sin(to_1) >= 0 else -1.0
-    theta = np.linspace(0, np.pi, 181)
-    points = np.stack([np.cos(start + direction * theta), np.sin(start + direction * theta)], 1)
-    cos = points @ unit_w.T
-
-    def loss(m, s):
-        logits = s * cos
-        logits[:, 0] -= s * m
-        logits -= logits.max(axis=1, keepdims=True)
-        return -(logits[:, 0] - np.log(np.exp(logits).sum(axis=1)))
-
-    plot_curves(
-        np.degrees(theta),
-        {
-            f"AMS m={margin:g}, s={scale:g}": loss(margin, scale),
-            f"m=0, s={scale:g}": loss(0, scale),
-        },
-        "angle between the feature and W_0 (degrees)",
-        "loss of the sample",
-        title="loss as the feature turns away from W_0",
-        ax=right,
-    )
-    right.set_yscale("symlog")
-    fig.tight_layout()
-    return fig
-
-
 def plot_bars(values: dict, xlabel: str, ylabel: str, title: str | None = None, log=False):
     """A bar chart of ``{name: value}`` (parameter counts, gradient norms)."""
-    fig, axes = _figure()
+    fig, axes = subplots()
     ax = axes[0, 0]
     names = list(values)
-    ax.bar(names, [values[n] for n in names], color=_palette(len(names)))
+    ax.bar(names, [values[n] for n in names], color=palette(len(names)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if log:
@@ -337,12 +242,6 @@ def plot_bars(values: dict, xlabel: str, ylabel: str, title: str | None = None, 
     ax.tick_params(axis="x", labelrotation=30, labelsize=7)
     fig.tight_layout()
     return fig
-
-
-def _palette(n: int):
-    import seaborn as sns
-
-    return sns.color_palette("tab10", max(n, 1))
 
 
 def figure_has_axis_labels(fig) -> bool:
@@ -366,7 +265,7 @@ def plot_game(history: Sequence[dict], title: str | None = None):
         ("l_a (nats)", {"l_a": "l_a"}, (prior, "label-prior entropy")),
         ("spread f_n / f_e", {"f_n / f_e": "fn_spread_ratio"}, (COLLAPSE_SPREAD_RATIO, "collapse")),
     )  # fmt: skip
-    fig, axes = _figure(2, 2, size=(FIGSIZE[0] * 1.6, FIGSIZE[1] * 1.6))
+    fig, axes = subplots(2, 2, size=(FIGSIZE[0] * 1.6, FIGSIZE[1] * 1.6))
     x = [r.get("epoch", i + 1) for i, r in enumerate(rows)]
     for ax, (ylabel, curves, hline) in zip(axes.flat, panels):
         ys = {label: [r[key] for r in rows] for label, key in curves.items()}

@@ -109,8 +109,8 @@ def test_committed_without_outputs(path):
 
 
 FIGURE_CALL = re.compile(
-    r"plotting\.(show_images|plot_\w+|ams_explorer|embedding_grid)|figures\.(fig2|traced_batch)"
-    r"|contact_sheet\("
+    r"plotting\.(show_images|plot_\w+|embedding_grid)|ams_plots\.(ams_explorer|plot_ams_geometry)"
+    r"|figures\.(fig2|traced_batch)|contact_sheet\("
 )
 
 

@@ -66,16 +66,6 @@ def test_plot_confusion_rejects_wrong_shape():
         plotting.plot_confusion(np.zeros((3, 3)), ["a", "b"])
 
 
-def test_plot_ams_geometry_labels_and_title():
-    weights = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
-    features = np.random.default_rng(0).normal(size=(12, 2))
-    labels = np.arange(12) % 3
-    fig = plotting.plot_ams_geometry(features, labels, weights, margin=0.2, scale=10)
-    assert len(fig.axes) == 1
-    assert plotting.figure_has_axis_labels(fig)
-    assert "m = 0.2" in fig.axes[0].get_title()
-
-
 def test_plot_bars_and_label_check_detects_missing_label():
     fig = plotting.plot_bars({"a": 1, "b": 3}, "part", "parameters")
     assert plotting.figure_has_axis_labels(fig)
@@ -88,13 +78,3 @@ def test_plot_curves_draws_reference_line():
     ax = fig.axes[0]
     assert len(ax.lines) == 2 and ax.lines[1].get_ydata()[0] == 1.5
     assert plotting.figure_has_axis_labels(fig)
-
-
-def test_ams_explorer_loss_grows_with_angle_and_margin():
-    weights = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
-    features = np.array([[1.0, 0.1], [0.1, 1.0]])
-    fig = plotting.ams_explorer(features, [0, 1], weights, margin=0.35, scale=30)
-    assert len(fig.axes) == 2 and plotting.figure_has_axis_labels(fig)
-    ams, plain = (line.get_ydata() for line in fig.axes[1].lines[:2])
-    assert ams[-1] > ams[0]  # turning away from W_0 costs more
-    assert ams[0] > 0  # the margin leaves a loss even when aligned with W_0
