@@ -111,16 +111,18 @@ def _standardizer(cfg: ModelConfig) -> nn.Module:
 
 
 class _ExpressionModel(nn.Module):
-    """Shared bookkeeping: class counts, input scaling, the AMS ``scale`` used for logits."""
+    """What ADFL and the baseline share: class counts, input scaling, the AMS ``scale`` used
+    for logits, and the parts both have (the shared layers and B_θe). A subclass adds its
+    other parts in :meth:`_add_parts`."""
 
     routing: dict[str, frozenset[str]] = {}
 
     def __init__(
         self,
-        num_classes: int,
-        neutral_index: int,
-        config: ModelConfig | None,
-        input_size: tuple[int, int],
+        num_classes: int = 8,
+        neutral_index: int = 0,
+        config: ModelConfig | None = None,
+        input_size: tuple[int, int] = (112, 96),
     ):
         super().__init__()
         if num_classes < 3:
@@ -138,6 +140,12 @@ class _ExpressionModel(nn.Module):
         # The splitter and the classifier see only the N-1 expressions (NOTES: Classes),
         # unless the no-neutral-masking ablation makes neutral a class of theirs too.
         self.head_classes = num_classes if self.neutral_is_class else num_classes - 1
+        self.shared = SharedLayers(self.config)
+        self.expression_branch = Branch(self.config, self.input_size)  # B_θe, eq. (1)
+        self._add_parts(self.config)
+
+    def _add_parts(self, cfg: ModelConfig) -> None:
+        raise NotImplementedError
 
     def _prepare(self, images: torch.Tensor) -> torch.Tensor:
         if images.ndim != 4 or images.shape[1] != 3:
@@ -170,20 +178,10 @@ class ADFL(_ExpressionModel):
     already normalised floats. Returns a :class:`ModelOutput`.
     """
 
-    def __init__(
-        self,
-        num_classes: int = 8,
-        neutral_index: int = 0,
-        config: ModelConfig | None = None,
-        input_size: tuple[int, int] = (112, 96),
-    ):
-        super().__init__(num_classes, neutral_index, config, input_size)
-        cfg = self.config
-        self.shared = SharedLayers(cfg)
-        self.expression_branch = Branch(cfg, input_size)  # B_θe, eq. (1)
-        self.neutral_branch = Branch(cfg, input_size)  # B_θn
+    def _add_parts(self, cfg: ModelConfig) -> None:
+        self.neutral_branch = Branch(cfg, self.input_size)  # B_θn
         self.splitter = nn.Linear(cfg.feature_dim, self.head_classes)  # W_e, b_e (eq. 2)
-        self.dispeller = nn.Linear(cfg.feature_dim, num_classes)  # W_n, b_n (eq. 3)
+        self.dispeller = nn.Linear(cfg.feature_dim, self.num_classes)  # W_n, b_n (eq. 3)
         if cfg.residue == "features":  # eq. (5): f_e - f_n, then FC-256
             residue_dim = cfg.feature_dim
         else:  # sec. 2.1: channel-wise difference of the maps in front of the FC
@@ -242,17 +240,8 @@ class Baseline(_ExpressionModel):
 
     routing = BASELINE_ROUTING
 
-    def __init__(
-        self,
-        num_classes: int = 8,
-        neutral_index: int = 0,
-        config: ModelConfig | None = None,
-        input_size: tuple[int, int] = (112, 96),
-    ):
-        super().__init__(num_classes, neutral_index, config, input_size)
-        self.shared = SharedLayers(self.config)
-        self.expression_branch = Branch(self.config, input_size)
-        self.classifier = make_classifier(self.config, self.head_classes)
+    def _add_parts(self, cfg: ModelConfig) -> None:
+        self.classifier = make_classifier(cfg, self.head_classes)
 
     def forward(self, images: torch.Tensor) -> ModelOutput:
         _, f_e = self.expression_branch(self.shared(self._prepare(images)))

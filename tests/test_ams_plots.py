@@ -1,21 +1,11 @@
 """The AMS chapter's figures: the geometry of eq. (6) and eq. (7)'s loss along a turn."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
+from adfl_teach import ams_plots, plotting
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from adfl_teach import ams_plots, plotting  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    plotting.set_style()
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("book_style")
 
 
 def test_plot_ams_geometry_labels_and_title():

@@ -2,19 +2,14 @@
 
 import math
 
-import matplotlib
+import numpy as np
+import pytest
+import scipy.stats
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import scipy.stats  # noqa: E402
-import torch  # noqa: E402
-
-from adfl_teach import plotting  # noqa: E402
-from adfl_teach.config import get_preset  # noqa: E402
-from adfl_teach.diagnostics import (  # noqa: E402
+from adfl_teach import plotting
+from adfl_teach.config import get_preset
+from adfl_teach.diagnostics import (
     COLLAPSE_PRIOR_MARGIN,
     COLLAPSE_SPREAD_RATIO,
     collapse_signature,
@@ -22,7 +17,7 @@ from adfl_teach.diagnostics import (  # noqa: E402
     feature_spread_ratio,
     label_prior_entropy,
 )
-from adfl_teach.training import train  # noqa: E402
+from adfl_teach.training import train
 
 GAME_KEYS = {
     "l_d", "l_a", "l_n", "l_r", "total", "train_accuracy", "splitter_train_accuracy",
@@ -83,8 +78,7 @@ def test_no_collapse_is_flagged_otherwise(history):
     assert collapse_signature(history) is None
 
 
-def test_plot_game_draws_four_labelled_panels_and_flags_the_collapse():
-    plotting.set_style()
+def test_plot_game_draws_four_labelled_panels_and_flags_the_collapse(book_style):
     history = [
         {**row, "train_accuracy": 0.5, "splitter_train_accuracy": 0.6, "dispeller_accuracy": 0.2}
         for row in game(spread=0.05, l_a=2.1)
@@ -97,7 +91,6 @@ def test_plot_game_draws_four_labelled_panels_and_flags_the_collapse():
     assert "collapsed" not in plotting.plot_game(healthy, title="fold 0")._suptitle.get_text()
     with pytest.raises(KeyError, match="not an ADFL history"):
         plotting.plot_game([{"epoch": 1, "l_r": 0.1}])
-    plt.close("all")
 
 
 def test_a_short_training_records_the_game_every_epoch(striped):

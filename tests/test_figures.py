@@ -1,7 +1,6 @@
 """The book's own figures: Fig. 2 follows the routing table it is given; the traced batch
 shows what the loss functions compute."""
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,14 +8,7 @@ import pytest
 from adfl_teach import figures, plotting
 from adfl_teach.model import BRANCH_PARTS, PARTS, ROUTING
 
-matplotlib.use("Agg")  # before the first figure is drawn; no display needed
-plotting.set_style()
-
-
-def teardown_function():
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("book_style")
 
 
 def reached_by_path(routing, loss):

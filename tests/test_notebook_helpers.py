@@ -2,15 +2,11 @@
 
 import sys
 
-import matplotlib
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from adfl_teach import notebook  # noqa: E402
-from adfl_teach.config import ConfigError  # noqa: E402
+from adfl_teach import notebook
+from adfl_teach.config import ConfigError
 
 
 def test_workdir_honours_adfl_home(tmp_path, monkeypatch):

@@ -1,22 +1,13 @@
 """The plotting helper: figures have the promised axes, labels, and reject bad input."""
 
 import matplotlib
+import numpy as np
+import pytest
+import torch
 
-matplotlib.use("Agg")
+from adfl_teach import plotting
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from adfl_teach import plotting  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    plotting.set_style()
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("book_style")
 
 
 def test_set_style_fixes_png_and_dpi():

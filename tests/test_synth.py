@@ -96,16 +96,7 @@ def test_prototypes_are_the_emfacs_combinations_of_notes():
         "neutral": set(),
     }
     assert {name: set(aus) for name, aus in PROTOTYPES.items()} == expected
-    assert EXPRESSIONS == [
-        "neutral",
-        "anger",
-        "contempt",
-        "disgust",
-        "fear",
-        "happiness",
-        "sadness",
-        "surprise",
-    ]
+    assert EXPRESSIONS == "neutral anger contempt disgust fear happiness sadness surprise".split()
 
 
 def test_expression_aus_scale_with_intensity_and_contempt_is_one_sided():
