@@ -12,6 +12,9 @@ loses at most one epoch, and folds can be spread over machines (``--folds 3``) a
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -242,6 +245,17 @@ _WORKER_DATA: dict[str, PreparedDataset] = {}
 
 def _start_worker(threads: int) -> None:
     torch.set_num_threads(threads)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(parent_sentinel) -> None:
+    """Stop this worker the moment its parent process ends, however it ends (``kill -9``
+    included). Without this an orphaned worker trains its job to the end and then waits
+    forever for the next one. What it leaves is what a kill leaves: a rerun resumes it."""
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(1)
 
 
 def _work(root: str, job: Job) -> dict | None:

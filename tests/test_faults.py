@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -78,3 +79,40 @@ def test_killed_at_every_point_the_rerun_equals_an_uninterrupted_run(
     assert not (run / "summary.json").exists()
     cross_validate(prepared, run, config, ("adfl",), FOLDS, seeds=SEEDS, progress=False)
     assert _results(run) == _results(straight)
+
+
+ORPHAN_PARENT = """
+import os, sys, time, multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from adfl_teach.cv import _start_worker
+pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                           initializer=_start_worker, initargs=(1,))
+print(pool.submit(os.getpid).result(), flush=True)
+pool.submit(time.sleep, 120)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's reaping is left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_exits_when_its_parent_is_killed():
+    """``kill -9`` of ``cv --jobs N`` must not leave workers training on as orphans."""
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_PARENT], stdout=subprocess.PIPE)
+    worker = int(parent.stdout.readline())  # the worker is up, now busy with a long job
+    assert _alive(worker)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = _alive(worker)
+    if alive:
+        os.kill(worker, signal.SIGKILL)  # do not leave it behind either way
+    assert not alive, "the worker outlived its killed parent"
