@@ -6,84 +6,29 @@ Each (seed, model, fold) is one *job*: train on every fold but k, test on fold k
 retrained; an unfinished one resumes from its last epoch checkpoint. So an interrupted run
 loses at most one epoch, and folds can be spread over machines (``--folds 3``) and merged by
 ``adfl-teach summarize``. ``jobs=N`` runs N jobs at once in worker processes, each with
-1/N of the CPU threads (:func:`run_jobs`).
+1/N of the CPU threads (:func:`adfl_teach.jobs.run_jobs`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
-import os
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset, load_prepared
-from adfl_teach.evaluation import evaluate
-from adfl_teach.model import MODEL_KINDS
-from adfl_teach.rundir import (
-    CHECKPOINT,
-    RESULT,
-    RunMismatchError,
-    fold_dir,
-    job_identity,
-    open_run,
-    read_result,
-)
-from adfl_teach.runtime import atomic_write_json, fault_point, progress_bar
-from adfl_teach.training import train
+from adfl_teach.jobs import Job, check_job, run_job, run_jobs
+from adfl_teach.rundir import CHECKPOINT, RESULT, RunMismatchError, fold_dir, open_run
 
 __all__ = [
     "CHECKPOINT",
     "RESULT",
     "CVRun",
-    "Job",
     "RunMismatchError",
     "cross_validate",
     "fold_dir",
     "plan_jobs",
     "run_fold",
-    "run_jobs",
 ]
-
-
-@dataclass(frozen=True)
-class Job:
-    """One (seed, model, fold) of a run; ``config.seed`` is the job's seed."""
-
-    run: Path
-    kind: str
-    fold: int
-    config: Config
-    variant: str
-    identity: dict  # the run's identity (rundir.run_identity)
-
-    @property
-    def seed(self) -> int:
-        return self.config.seed
-
-    def __str__(self) -> str:
-        return f"{self.kind} seed {self.seed} fold {self.fold}"
-
-
-def check_job(data: PreparedDataset, kind: str, fold: int) -> None:
-    """A known model, a fold of the dataset, and a fold with test images to score."""
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"unknown model {kind!r}; choose from {MODEL_KINDS}")
-    if not 0 <= fold < data.num_folds:
-        raise ValueError(f"{data.root}: fold {fold} outside 0..{data.num_folds - 1}")
-    scored = (data.folds == fold) & (data.labels != data.neutral_index)
-    if not np.any(scored):
-        raise ValueError(
-            f"{data.root}: fold {fold} has no test images with an expression (only neutral "
-            "ones, or none): its accuracy is undefined; re-prepare the dataset"
-        )
 
 
 def run_fold(
@@ -108,61 +53,6 @@ def run_fold(
     identity = open_run(run, config, variant, data)
     job = Job(Path(run), kind, fold, config, variant, identity)
     return run_job(data, job, progress, stop_after_epoch, track_test_accuracy)
-
-
-def run_job(
-    data: PreparedDataset,
-    job: Job,
-    progress: bool = True,
-    stop_after_epoch: int | None = None,
-    track_test_accuracy: bool = False,
-) -> dict | None:
-    """Run (or resume, or read back) one job; see :func:`run_fold`."""
-    done = read_result(job.run, job.kind, job.fold, job.seed, job.identity)
-    if done is not None:
-        return done
-    fault_point("fold-start")
-    t0 = time.perf_counter()
-    config, directory = job.config, fold_dir(job.run, job.kind, job.fold, job.seed)
-    data.images(config.data.canvas, progress=progress)  # decode or load the cache once
-    train_set, test_set = data.split(job.fold, config.data.canvas)
-    identity = job_identity(job.identity, job.kind, job.fold, job.seed)
-    trained = train(
-        job.kind,
-        train_set,
-        config,
-        num_classes=len(data.classes),
-        neutral_index=data.neutral_index,
-        test_set=test_set if track_test_accuracy else None,
-        checkpoint=directory / CHECKPOINT,
-        stop_after_epoch=stop_after_epoch,
-        progress=progress,
-        description=str(job),
-        identity=identity,
-    )
-    if len(trained.history) < config.optim.epochs:
-        return None
-    result = evaluate(trained.model, test_set, config)
-    if result.num_images == 0:  # check_job rules this out; never write a NaN accuracy
-        raise ValueError(f"{data.root}: fold {job.fold} gave no test images to score")
-    record = {
-        "model": job.kind,
-        "fold": job.fold,
-        "seed": job.seed,
-        "variant": job.variant,
-        "preset": config.preset,
-        "classes": list(data.classes),
-        "neutral_index": int(data.neutral_index),
-        **result.to_dict(),
-        "num_test_images": result.num_images,
-        "train_subjects": sorted(set(train_set.subjects.tolist())),
-        "test_subjects": sorted(set(test_set.subjects.tolist())),
-        "history": trained.history,
-        "seconds": time.perf_counter() - t0,
-        "identity": identity,
-    }
-    atomic_write_json(directory / RESULT, record)
-    return record
 
 
 def plan_jobs(
@@ -190,79 +80,6 @@ def plan_jobs(
         for kind in models
         for k in folds
     ]
-
-
-def run_jobs(
-    data: PreparedDataset, jobs: list[Job], workers: int = 1, progress: bool = True
-) -> list[dict]:
-    """Run the jobs not yet finished, ``workers`` at a time; return every job's result.
-
-    With ``workers > 1`` each job runs in a worker process (spawned, so no state is
-    inherited) with ``max(1, T // workers)`` threads, where T = ``torch.get_num_threads()``
-    here (the cores, or ``$OMP_NUM_THREADS``); one progress bar over the jobs shows the
-    whole run. Finished jobs are read back first, in this process. A job's results do not
-    depend on ``workers``, only on its thread count (CPU kernels may round differently with
-    another number of threads).
-    """
-    if workers < 1:
-        raise ValueError(f"--jobs must be >= 1, got {workers}")
-    results: list[dict | None] = [
-        read_result(j.run, j.kind, j.fold, j.seed, j.identity) for j in jobs
-    ]
-    pending = [i for i, r in enumerate(results) if r is None]
-    bar = progress_bar(
-        total=len(jobs), initial=len(jobs) - len(pending), desc="jobs", unit="job", enabled=progress
-    )
-    if workers == 1 or len(pending) <= 1:
-        for i in pending:
-            bar.set_postfix_str(str(jobs[i]))
-            results[i] = run_job(data, jobs[i], progress=progress)
-            bar.update()
-    else:
-        for canvas in {jobs[i].config.data.canvas for i in pending}:
-            data.images(canvas, progress=progress)  # build the cache once, not per worker
-        threads = max(1, torch.get_num_threads() // workers)
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(threads,),
-        ) as pool:
-            futures = {pool.submit(_work, str(data.root), jobs[i]): i for i in pending}
-            try:
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update()
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    bar.close()
-    return results
-
-
-_WORKER_DATA: dict[str, PreparedDataset] = {}
-
-
-def _start_worker(threads: int) -> None:
-    torch.set_num_threads(threads)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_with(parent_sentinel) -> None:
-    """Stop this worker the moment its parent process ends, however it ends (``kill -9``
-    included). Without this an orphaned worker trains its job to the end and then waits
-    forever for the next one. What it leaves is what a kill leaves: a rerun resumes it."""
-    multiprocessing.connection.wait([parent_sentinel])
-    os._exit(1)
-
-
-def _work(root: str, job: Job) -> dict | None:
-    """A worker's task: one job, the dataset opened once per worker process."""
-    if root not in _WORKER_DATA:
-        _WORKER_DATA[root] = load_prepared(root)
-    return run_job(_WORKER_DATA[root], job, progress=False)
 
 
 @dataclass

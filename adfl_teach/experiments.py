@@ -15,9 +15,10 @@ from pathlib import Path
 
 from adfl_teach.ablations import BEYOND_PAPER, get_variant
 from adfl_teach.config import Config
-from adfl_teach.cv import cross_validate, plan_jobs, run_jobs
+from adfl_teach.cv import cross_validate, plan_jobs
 from adfl_teach.data.prepare import prepare
 from adfl_teach.data.prepared import load_prepared
+from adfl_teach.jobs import run_jobs
 from adfl_teach.probes import probe_run
 from adfl_teach.reproduction import REPORT, Request, build_report
 from adfl_teach.runtime import atomic_write_json, read_json

@@ -5,6 +5,7 @@ Layout::
     RUN/run.json                                  the run's identity (below), written once
     RUN/seed_<s>/<model>/fold_<k>/result.json     one job: accuracy, predictions, history, ...
     RUN/seed_<s>/<model>/fold_<k>/checkpoint.pt   that job's resume point (every epoch)
+    RUN/seed_<s>/<model>/fold_<k>/.lock           held while a process runs the job
     RUN/summary.json, RUN/confusion_<model>.png   (:mod:`adfl_teach.summary`)
 
 A run is identified by everything that changes its results: the code version
@@ -22,16 +23,24 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:  # POSIX; on Windows jobs are not locked (run one cv per run directory there)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 from adfl_teach import __version__
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset
-from adfl_teach.runtime import create_json_exclusively, read_json
+from adfl_teach.runtime import create_json_exclusively, read_json, remove_temporaries
 
 RUN_JSON = "run.json"
 RESULT = "result.json"
 CHECKPOINT = "checkpoint.pt"
+LOCK = ".lock"
 RUN_FORMAT = "adfl-teach/run-2"
 IDENTITY_KEYS = ("code_version", "dataset", "variant", "config")
 JOB_KEYS = ("model", "fold", "seed")
@@ -46,6 +55,39 @@ class RunMismatchError(ValueError):
 def fold_dir(run: str | Path, kind: str, fold: int, seed: int = 0) -> Path:
     """``RUN/seed_<seed>/<kind>/fold_<fold>``: where one job's files live."""
     return Path(run) / f"seed_{seed}" / kind / f"fold_{fold}"
+
+
+class JobBusyError(RuntimeError):
+    """Another live process is running this job (it holds the job's lock)."""
+
+
+@contextmanager
+def job_lock(directory: Path) -> Iterator[None]:
+    """Hold ``directory/.lock`` while this process runs the job in ``directory``.
+
+    Two runs on one run directory (two terminals, two machines on a shared disk) would
+    otherwise train the same job twice; the second stops with :class:`JobBusyError` naming
+    the lock instead. The lock is an advisory ``flock``, which the operating system drops
+    when its holder dies, so a killed run leaves nothing to unlock by hand. Holding it, the
+    temporary files that a killed writer left in ``directory`` are removed.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    with open(directory / LOCK, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise JobBusyError(
+                f"{directory / LOCK}: another process is running this job; "
+                "run one cv per run directory at a time"
+            ) from None
+        try:
+            remove_temporaries(directory)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def run_identity(config: Config, variant: str, data: PreparedDataset) -> dict:

@@ -17,6 +17,7 @@ from adfl_teach.cv import RunMismatchError, cross_validate, fold_dir, run_fold
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
 from adfl_teach.probes import probe_run
+from adfl_teach.rundir import JobBusyError, job_lock
 from adfl_teach.summary import format_summary, summarize
 from adfl_teach.toydata import striped_imageset
 
@@ -108,6 +109,28 @@ def test_a_run_directory_refuses_another_setting(tiny, tmp_path):
     cross_validate(tiny, tmp_path, smoke(1), ("baseline",), [0], progress=False)
     with pytest.raises(RunMismatchError, match="run.json"):
         cross_validate(tiny, tmp_path, smoke(2), ("baseline",), [0], progress=False)
+
+
+def test_a_job_another_process_holds_is_not_trained_twice(tiny, tmp_path):
+    """Two runs on one --out: the job's lock stops the second (flock is per open file, so
+    a second open in this process stands in for another process)."""
+    data = load_prepared(tiny)
+    directory = fold_dir(tmp_path, "baseline", 2)
+    with job_lock(directory):
+        with pytest.raises(JobBusyError, match=r"fold_2/\.lock: another process"):
+            run_fold(data, "baseline", 2, smoke(1), tmp_path, progress=False)
+    assert not (directory / "checkpoint.pt").exists()
+    assert run_fold(data, "baseline", 2, smoke(1), tmp_path, progress=False) is not None
+
+
+def test_a_rerun_removes_the_temporary_files_a_kill_left(tiny, tmp_path):
+    data = load_prepared(tiny)
+    directory = fold_dir(tmp_path, "baseline", 1)
+    directory.mkdir(parents=True)
+    stale = directory / ".checkpoint.pt.k1ll3d.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    run_fold(data, "baseline", 1, smoke(1), tmp_path, progress=False)
+    assert not stale.exists() and (directory / "result.json").exists()
 
 
 def _cv_command(data, run):

@@ -79,12 +79,13 @@ def test_killed_at_every_point_the_rerun_equals_an_uninterrupted_run(
     assert not (run / "summary.json").exists()
     cross_validate(prepared, run, config, ("adfl",), FOLDS, seeds=SEEDS, progress=False)
     assert _results(run) == _results(straight)
+    assert not list(run.glob("seed_*/*/fold_*/.*.tmp")), "a killed write's temporary file is left"
 
 
 ORPHAN_PARENT = """
 import os, sys, time, multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from adfl_teach.cv import _start_worker
+from adfl_teach.jobs import _start_worker
 pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                            initializer=_start_worker, initargs=(1,))
 print(pool.submit(os.getpid).result(), flush=True)

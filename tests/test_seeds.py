@@ -39,7 +39,7 @@ def test_cv_with_two_seeds_lays_out_and_summarizes_each_seed(tiny, tmp_path, cap
         for s in (0, 1)
         for m in ("adfl", "baseline")
         for k in (0, 1)
-        for f in ("checkpoint.pt", "result.json")
+        for f in (".lock", "checkpoint.pt", "result.json")
     ]
     results = {
         (s, m, k): json.loads((fold_dir(run, m, k, s) / "result.json").read_text())
