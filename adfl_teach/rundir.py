@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,6 +84,14 @@ def job_lock(directory: Path) -> Iterator[None]:
                 f"{directory / LOCK}: another process is running this job; "
                 "run one cv per run directory at a time"
             ) from None
+        except OSError as err:  # a file system without locks (some network or FUSE mounts)
+            warnings.warn(
+                f"{directory / LOCK}: not locked ({err.strerror}); run one cv "
+                "per run directory at a time",
+                stacklevel=3,
+            )
+            yield
+            return
         try:
             remove_temporaries(directory)
             yield

@@ -123,6 +123,18 @@ def test_a_job_another_process_holds_is_not_trained_twice(tiny, tmp_path):
     assert run_fold(data, "baseline", 2, smoke(1), tmp_path, progress=False) is not None
 
 
+def test_a_file_system_without_locks_warns_and_runs(tiny, tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(*_):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.warns(UserWarning, match=r"fold_0/\.lock: not locked \(No locks available\)"):
+        assert run_fold(load_prepared(tiny), "baseline", 0, smoke(1), tmp_path, progress=False)
+
+
 def test_a_rerun_removes_the_temporary_files_a_kill_left(tiny, tmp_path):
     data = load_prepared(tiny)
     directory = fold_dir(tmp_path, "baseline", 1)
