@@ -101,9 +101,9 @@ VARIANTS: dict[str, Variant] = {
         Variant(
             "beyond-standardize",
             "f_e and f_n standardised (non-affine BatchNorm) before the dispeller and the "
-            "residue, so f_n cannot fool the dispeller by shrinking",
+            "residue, so a small or constant f_n cannot fool the dispeller",
             _model(standardize_features=True),
-            "Does closing the shrinking f_n loophole help the residue?",
+            "Does taking f_n's scale out of the game (and of the residue) help?",
             beyond_paper=True,
         ),
     )

@@ -46,7 +46,7 @@ class ModelConfig:
     # Sec. 2.4: l_r updates only B_r's FC and the classifier. True = also the branches.
     residual_trains_branches: bool = False
     # Beyond the paper: f_e and f_n standardised by a non-affine BatchNorm1d before the
-    # dispeller and the residue, so that B_n cannot "fool" the dispeller by shrinking f_n.
+    # dispeller and the residue, so that a small or constant f_n cannot "fool" the dispeller.
     standardize_features: bool = False
 
 

@@ -141,6 +141,41 @@ def diagnostics_history(row: dict) -> list[dict]:
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
+#: Two end-of-training spread ratios within this factor of each other read as the same.
+SAME_SPREAD = 1.25
+
+
+def spread_against_control(report: dict) -> str | None:
+    """Is f_n small because of the game? ADFL's last-epoch spread of f_n (over f_e's) beside
+    the run whose B_n is never trained (``no-adversary``), and the dispeller with and without
+    the fooling term (``no-entropy``). ``None`` until ADFL and ``no-adversary`` have run."""
+    rows = report["rows"]
+
+    def last(name: str, key: str) -> float | None:
+        values = rows.get(name, {}).get("diagnostics", {}).get(key)
+        return values[-1] if values else None
+
+    ours, control = last("adfl", "fn_spread_ratio"), last("no-adversary", "fn_spread_ratio")
+    if ours is None or control is None:
+        return None
+    same = 1 / SAME_SPREAD <= ours / control <= SAME_SPREAD
+    size = "no smaller than" if same else "smaller than" if ours < control else "larger than"
+    text = (
+        f"f_n's spread ends at {ours:.3f} of f_e's under ADFL and at {control:.3f} when B_n "
+        f"is never trained (no-adversary): the game leaves f_n {size} an untrained branch's"
+    )
+    text += "; the ratio falls because f_e grows." if same else "."
+    if last("no-entropy", "l_a") is not None:
+        text += (
+            f" The dispeller reads expression from the untrained f_n when nothing fools it "
+            f"(no-entropy: accuracy {last('no-entropy', 'dispeller_accuracy'):.2f}, l_a "
+            f"{last('no-entropy', 'l_a'):.3f}); with l_n (ADFL) it ends at "
+            f"{last('adfl', 'dispeller_accuracy'):.2f} and l_a {last('adfl', 'l_a'):.3f}, "
+            f"against a label-prior entropy of {last('adfl', 'label_prior_entropy'):.3f}."
+        )
+    return text
+
+
 def minutes(seconds: float | None) -> str:
     return "unknown" if seconds is None else f"{seconds / 60:.0f} min"
 
@@ -161,6 +196,9 @@ def readme_section(report: dict) -> str:
         verdict(report["rows"]["adfl"].get("vs_baseline"), "ADFL", "baseline"),
         paper_claim(report),
     ]
+    control = spread_against_control(report)
+    if control:
+        paragraphs.append(control)
     if not report["complete"]:
         paragraphs.append(
             f"Not complete yet ({len(report['missing'])} rows missing jobs): rerun "

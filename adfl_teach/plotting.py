@@ -272,7 +272,7 @@ def plot_game(history: Sequence[dict], title: str | None = None):
         plot_curves(x, ys, "epoch", ylabel, hline=hline, ax=ax)
     axes[1, 1].set_yscale("log")
     collapse = collapse_signature(history)
-    flag = f"f_n collapsed by epoch {collapse['epoch']}" if collapse else ""
+    flag = f"collapse signature at epoch {collapse['epoch']}" if collapse else ""
     if title or flag:
         fig.suptitle(" - ".join(t for t in (title, flag) if t))
     fig.tight_layout()

@@ -59,7 +59,7 @@ def game(spread, l_a, prior=1.99, epochs=5):
 def test_collapse_is_flagged_when_f_n_shrank_and_the_dispeller_learned_nothing():
     flag = collapse_signature(game(spread=0.1, l_a=math.log(8)))  # the reviewed runs
     assert flag["epoch"] == 5 and flag["fn_spread_ratio"] == pytest.approx(0.1)
-    assert "collapsed" in flag["message"]
+    assert "collapse signature" in flag["message"]
     at_prior = game(spread=COLLAPSE_SPREAD_RATIO / 2, l_a=1.99 - COLLAPSE_PRIOR_MARGIN / 2)
     assert collapse_signature(at_prior) is not None
 
@@ -86,9 +86,9 @@ def test_plot_game_draws_four_labelled_panels_and_flags_the_collapse(book_style)
     fig = plotting.plot_game(history, title="fold 0")
     assert len(fig.axes) == 4 and plotting.figure_has_axis_labels(fig)
     assert fig.axes[3].get_yscale() == "log"
-    assert "collapsed" in fig._suptitle.get_text()
+    assert "collapse signature" in fig._suptitle.get_text()
     healthy = [{**r, "fn_spread_ratio": 0.9} for r in history]
-    assert "collapsed" not in plotting.plot_game(healthy, title="fold 0")._suptitle.get_text()
+    assert "collapse" not in plotting.plot_game(healthy, title="fold 0")._suptitle.get_text()
     with pytest.raises(KeyError, match="not an ADFL history"):
         plotting.plot_game([{"epoch": 1, "l_r": 0.1}])
 

@@ -3,7 +3,12 @@
 import pytest
 
 from adfl_teach.diagnostics import collapse_signature
-from adfl_teach.findings import diagnostics_history, paper_claim, verdict
+from adfl_teach.findings import (
+    diagnostics_history,
+    paper_claim,
+    spread_against_control,
+    verdict,
+)
 
 
 def comparison(difference, ci, seeds=3, p=0.5, wins=5, losses=5):
@@ -76,3 +81,25 @@ def test_the_paper_claim_follows_the_interval_and_the_paper_gain(ci, p, says):
 def test_the_paper_claim_needs_an_interval():
     assert "Not enough seeds" in paper_claim(report_with(comparison(-0.04, None, seeds=1)))
     assert "Not enough seeds" in paper_claim(report_with(None))
+
+
+def game_row(spread, l_a=2.07, accuracy=0.14):
+    return {"diagnostics": {"fn_spread_ratio": [0.8, spread], "l_a": [2.1, l_a],
+                            "dispeller_accuracy": [0.1, accuracy],
+                            "label_prior_entropy": [1.98, 1.98]}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("ours", "control", "says"),
+    [
+        (0.174, 0.175, "no smaller than an untrained branch's; the ratio falls because f_e"),
+        (0.02, 0.175, "leaves f_n smaller than an untrained branch's."),
+        (0.5, 0.175, "leaves f_n larger than an untrained branch's."),
+    ],
+)
+def test_the_spread_is_read_against_an_untrained_neutral_branch(ours, control, says):
+    rows = {"adfl": game_row(ours), "no-adversary": game_row(control, l_a=2.16)}
+    assert says in spread_against_control({"rows": rows})
+    rows["no-entropy"] = game_row(control, l_a=1.284, accuracy=0.53)
+    assert "(no-entropy: accuracy 0.53, l_a 1.284)" in spread_against_control({"rows": rows})
+    assert spread_against_control({"rows": {"adfl": game_row(ours)}}) is None
