@@ -176,8 +176,42 @@ def spread_against_control(report: dict) -> str | None:
     return text
 
 
+def variant_effects(report: dict) -> str | None:
+    """The variants against ADFL as published, in one sentence: those whose 95 % CI of the
+    paired difference over seeds excludes 0 (with it), then the rest. ``None`` until one has
+    an interval."""
+    rated = [
+        (row, row["vs_paper"]["difference_ci95"])
+        for name, row in report["rows"].items()
+        if name not in LABELS and row.get("vs_paper") and row["vs_paper"]["difference_ci95"]
+    ]
+    if not rated:
+        return None
+    found = [
+        f"{row_label(row)} {100 * row['vs_paper']['difference']:+.2f} "
+        f"[{100 * low:+.2f}, {100 * high:+.2f}]"
+        for row, (low, high) in rated
+        if low > 0 or high < 0
+    ]
+    rest = [row_label(row) for row, (low, high) in rated if low <= 0 <= high]
+    text = "Against ADFL as published (points, 95 % CI over seeds of the paired difference): "
+    text += "; ".join(found) if found else "no variant's interval excludes 0"
+    return text + (f"; the intervals of {', '.join(rest)} include 0." if rest else ".")
+
+
 def minutes(seconds: float | None) -> str:
     return "unknown" if seconds is None else f"{seconds / 60:.0f} min"
+
+
+def wall_time(report: dict) -> str:
+    """The report's wall time in words: while jobs ran, and the span where pauses differ."""
+    busy, span = report.get("busy_seconds"), report.get("wall_span_seconds")
+    if busy is None or span is None or span - busy < 60:
+        return f"{minutes(span)} of wall time"
+    return (
+        f"{minutes(busy)} of wall time with jobs running, {minutes(span)} from the first "
+        "start to the last end"
+    )
 
 
 def readme_section(report: dict) -> str:
@@ -188,7 +222,7 @@ def readme_section(report: dict) -> str:
     paragraphs = [
         f"`{report['command']}` (preset `{report['preset']}`, seeds "
         f"{ranges(report['seeds'])} x {n_folds} folds, {data}; "
-        f"{minutes(report.get('wall_span_seconds'))} of wall time on a machine with "
+        f"{wall_time(report)} on a machine with "
         f"{report['run'].get('cpu_count')} CPU cores). Accuracy is pooled over the test "
         "images of the folds (as Table 2), averaged over seeds, with a 95 % CI over seeds; "
         "rows marked beyond the paper are remedies of ours, not ADFL.",
@@ -196,9 +230,9 @@ def readme_section(report: dict) -> str:
         verdict(report["rows"]["adfl"].get("vs_baseline"), "ADFL", "baseline"),
         paper_claim(report),
     ]
-    control = spread_against_control(report)
-    if control:
-        paragraphs.append(control)
+    for sentence in (variant_effects(report), spread_against_control(report)):
+        if sentence:
+            paragraphs.append(sentence)
     if not report["complete"]:
         paragraphs.append(
             f"Not complete yet ({len(report['missing'])} rows missing jobs): rerun "

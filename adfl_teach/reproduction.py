@@ -157,6 +157,7 @@ def timing(by_seed: dict[int, dict[int, dict]], run: Path, kind: str) -> dict:
         "started": float(min(starts)),  # Unix time
         "finished": float(max(ends)),
         "wall_span_seconds": float(max(ends) - min(starts)),
+        "intervals": [[round(a, 1), round(b, 1)] for a, b in sorted(zip(starts, ends))],
     }
 
 
@@ -235,6 +236,7 @@ def build_report(request: Request, collected_by: str = "", stages=None, probes=N
         "complete": not missing,
         "stages_seconds": stages or {},
         "wall_span_seconds": wall_span(rows),
+        "busy_seconds": busy_seconds(rows),
         "probes": probes,
         "paper": paper_rows("ckplus"),
     }
@@ -281,3 +283,18 @@ def wall_span(rows: dict) -> float | None:
     if not times:
         return None
     return max(t["finished"] for t in times) - min(t["started"] for t in times)
+
+
+def busy_seconds(rows: dict) -> float | None:
+    """The wall time during which at least one job ran (seconds): the length of the union of
+    the jobs' intervals, so that a pause between sessions does not count, unlike
+    :func:`wall_span`."""
+    intervals = sorted(i for r in rows.values() for i in r.get("time", {}).get("intervals", []))
+    if not intervals:
+        return None
+    total, (start, end) = 0.0, intervals[0]
+    for a, b in intervals[1:]:
+        if a > end:
+            total, start = total + end - start, a
+        end = max(end, b)
+    return total + end - start

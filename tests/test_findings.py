@@ -7,6 +7,7 @@ from adfl_teach.findings import (
     diagnostics_history,
     paper_claim,
     spread_against_control,
+    variant_effects,
     verdict,
 )
 
@@ -103,3 +104,18 @@ def test_the_spread_is_read_against_an_untrained_neutral_branch(ours, control, s
     rows["no-entropy"] = game_row(control, l_a=1.284, accuracy=0.53)
     assert "(no-entropy: accuracy 0.53, l_a 1.284)" in spread_against_control({"rows": rows})
     assert spread_against_control({"rows": {"adfl": game_row(ours)}}) is None
+
+
+def test_variant_effects_name_the_intervals_that_exclude_zero():
+    def row(name, ci, beyond=False):
+        vs = None if ci is None else {"difference": sum(ci) / 2, "difference_ci95": ci}
+        return {"name": name, "beyond_paper": beyond, "vs_paper": vs}
+
+    rows = {"adfl": {}, "baseline": {}, "a": row("a", (0.02, 0.04)), "b": row("b", (-0.01, 0.03)),
+            "c": row("c", (-0.05, -0.03), beyond=True), "d": row("d", None)}  # fmt: skip
+    assert variant_effects({"rows": rows}) == (
+        "Against ADFL as published (points, 95 % CI over seeds of the paired difference): "
+        "a +3.00 [+2.00, +4.00]; c (beyond the paper) -4.00 [-5.00, -3.00]; the intervals "
+        "of b include 0."
+    )
+    assert variant_effects({"rows": {"d": row("d", None)}}) is None

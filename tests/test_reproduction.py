@@ -9,8 +9,8 @@ from scipy import stats
 
 from adfl_teach.cli import main
 from adfl_teach.diagnostics import collapse_signature
-from adfl_teach.findings import markdown_table
-from adfl_teach.reproduction import Request, ranges
+from adfl_teach.findings import markdown_table, wall_time
+from adfl_teach.reproduction import Request, busy_seconds, ranges
 
 BASE = ["reproduce", "--preset", "smoke", "--subjects", "10", "--folds", "0-1", "--epochs", "1",
         "--jobs", "1", "--quiet"]  # fmt: skip
@@ -160,3 +160,19 @@ def test_ranges_and_the_table_of_a_row_not_run():
     table = markdown_table(report)
     assert "| beyond-x (beyond the paper) | not run yet |" in table
     assert "| no-y | running: 4 of 6 jobs |" in table
+
+
+def test_busy_time_leaves_out_the_pauses_between_jobs():
+    rows = {
+        "a": {"time": {"intervals": [[0.0, 10.0], [5.0, 20.0]]}},  # overlapping: 20 s
+        "b": {"time": {"intervals": [[100.0, 130.0]]}},  # after an 80 s pause: 30 s
+        "c": {},
+    }
+    assert busy_seconds(rows) == 50.0
+    assert busy_seconds({"c": {}}) is None
+    report = {"busy_seconds": 600.0, "wall_span_seconds": 7200.0}
+    assert (
+        wall_time(report)
+        == "10 min of wall time with jobs running, 120 min from the first start to the last end"
+    )
+    assert wall_time({"busy_seconds": 600.0, "wall_span_seconds": 620.0}) == "10 min of wall time"
