@@ -31,7 +31,18 @@ import numpy as np
 import torch
 
 from adfl_teach.crops import take_crops
-from adfl_teach.runtime import progress_bar
+from adfl_teach.data.prepared import load_prepared
+from adfl_teach.rundir import (
+    CHECKPOINT,
+    RUN_JSON,
+    RunMismatchError,
+    collect_results,
+    fold_dir,
+    read_run,
+)
+from adfl_teach.runtime import atomic_write_json, progress_bar
+from adfl_teach.stats import mean_ci95
+from adfl_teach.training import load_model
 
 FEATURES = ("f_e", "f_n", "f_r")
 CENTRE_CROP = 4  # index of the centre crop in adfl_teach.crops
@@ -138,7 +149,6 @@ def probe_fold(features, labels, subjects, sequences, train, neutral_index=0, se
 
 def probe_checkpoint(data, checkpoint: str | Path, fold: int) -> dict:
     """:func:`probe_fold` for the model saved in ``checkpoint``, trained without ``fold``."""
-    from adfl_teach.training import load_model
 
     net, state = load_model(checkpoint)
     geometry = state["config"]["data"]
@@ -153,7 +163,6 @@ def finished_folds(run: str | Path, model: str, seeds=None) -> dict[int, dict[in
     """``{seed: {fold: fold directory}}`` of the finished jobs of ``model`` in ``RUN``
     (``RUN/seed_<s>/<model>/fold_<k>/``, results validated by
     :func:`adfl_teach.rundir.collect_results`); only ``seeds`` if given."""
-    from adfl_teach.rundir import collect_results, fold_dir
 
     found = collect_results(run)
     return {
@@ -179,7 +188,6 @@ def mean_table(tables) -> dict:
 def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
     """Per seed the mean over its folds; overall the mean over seeds, with a 95 % CI over
     seeds when there are two or more (:func:`adfl_teach.stats.mean_ci95`)."""
-    from adfl_teach.stats import mean_ci95
 
     seeds = sorted(per_seed)
     seed_means = {s: mean_table(per_seed[s].values()) for s in seeds}
@@ -201,9 +209,6 @@ def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
 def probe_run(data_dir, run, model: str = "adfl", seeds=None, progress=True) -> dict:
     """Probe every finished fold of every seed of ``RUN`` for ``model``; the summary of
     :func:`summarise_probes`, also written to ``RUN/probes_<model>.json``."""
-    from adfl_teach.data.prepared import load_prepared
-    from adfl_teach.rundir import CHECKPOINT, RUN_JSON, RunMismatchError, read_run
-    from adfl_teach.runtime import atomic_write_json
 
     data = load_prepared(data_dir)
     made_with = read_run(run)["identity"]["dataset"]["content_hash"]

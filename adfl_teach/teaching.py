@@ -8,8 +8,18 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
+from pathlib import Path
+
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+from adfl_teach.layers import AMSClassifier
+from adfl_teach.losses import adfl_objective, ams_logits, head_targets, l_n, non_neutral_mask
+from adfl_teach.model import create_model, parts_reached
 
 
 def output_shapes(
@@ -54,9 +64,6 @@ def trace_batch(out, labels: torch.Tensor, loss_config, class_names=None):
     (NaN skipped) is the library's value of that term.
     """
     import pandas as pd
-    import torch.nn.functional as F
-
-    from adfl_teach.losses import ams_logits, head_targets
 
     targets, mask = head_targets(labels, out.neutral_index, out.neutral_is_class)
     cosines = out.classifier_cosines
@@ -92,10 +99,6 @@ def ams_toy(margin: float, scale: float = 10.0, steps: int = 200, seed: int = 0)
 
     Returns ``(features (200, 2), labels (200,), weights (4, 2), train accuracy)``.
     """
-    import torch.nn.functional as F
-
-    from adfl_teach.layers import AMSClassifier
-    from adfl_teach.losses import ams_logits
 
     g = torch.Generator().manual_seed(seed)
     labels = torch.arange(200) % 4
@@ -120,9 +123,6 @@ def source_blocks(function) -> list[str]:
     """The source of ``function`` (read with ``inspect``, never copied), dedented and cut
     into blocks at its blank lines: chapter 8 shows ``ADFL.forward`` block by block, each
     beside the equations it implements. Docstrings are left out."""
-    import ast
-    import inspect
-    import textwrap
 
     source = textwrap.dedent(inspect.getsource(function))
     tree = ast.parse(source).body[0]
@@ -155,8 +155,6 @@ def parts_moved(config, term: str = "total", num_classes: int = 8, seed: int = 0
     """The parts of a fresh ADFL, built under ``config``, to which ``term`` of eq. (8)
     (``"l_d"``, ``"l_a"``, ``"l_n"``, ``"l_r"`` or ``"total"``) sends a non-zero gradient on
     a random batch holding every class twice, neutral included. Returns a frozenset."""
-    from adfl_teach.losses import adfl_objective
-    from adfl_teach.model import create_model, parts_reached
 
     torch.manual_seed(seed)
     model = create_model("adfl", num_classes, 0, config)
@@ -186,7 +184,6 @@ def l_n_cases(seed: int = 0):
 def check_l_n(candidate) -> list[str]:
     """Run ``candidate(fooled_logits, labels, neutral_index)`` on :func:`l_n_cases` against
     :func:`adfl_teach.losses.l_n`; return what failed (an empty list: all passed)."""
-    from adfl_teach.losses import l_n, non_neutral_mask
 
     failures = []
     for k, (logits, labels, neutral) in enumerate(l_n_cases()):
@@ -205,7 +202,6 @@ def check_report_run(run, min_seeds: int = 3, folds=range(10), model: str = "adf
     """Chapter 12.6: is the ablation run ``run`` (an ``adfl-teach ablate --out`` folder,
     one sub-folder per variant) complete? Every variant needs ``min_seeds`` seeds with a
     ``result.json`` for each of ``folds``. Prints one line per variant; returns True/False."""
-    from pathlib import Path
 
     run = Path(run)
     variants = sorted(path.parent for path in run.glob("*/run.json"))

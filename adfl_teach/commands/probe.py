@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adfl_teach.commands.common import parse_seeds
+from adfl_teach.probes import format_probes, probe_run
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -27,8 +30,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from adfl_teach.commands.common import parse_seeds
-    from adfl_teach.probes import format_probes, probe_run
 
     seeds = parse_seeds(args.seeds)
     result = probe_run(args.data, args.run, args.model, seeds=seeds, progress=not args.quiet)
