@@ -1,6 +1,7 @@
 """Speed options, not in the paper: mixed precision, ``channels_last`` memory, ``torch.compile``.
 
-Each is a :class:`~adfl_teach.config.Config` field, off in the CPU presets. None changes the
+Each is a :class:`~adfl_teach.config.Config` field, chosen per preset by measurement
+(``cpu-quick`` turns on ``channels_last``; the rest are off on CPU). None changes the
 method: the gradient routing (``model.ROUTING``) holds under each (``tests/test_routing.py``
 checks the options a CPU can run), and the arithmetic changes only by rounding.
 
@@ -40,12 +41,19 @@ def make_scaler(config: Config, device: torch.device) -> torch.amp.GradScaler | 
     return torch.amp.GradScaler("cuda") if amp_dtype(config, device) == torch.float16 else None
 
 
-def prepare_model(model: nn.Module, config: Config) -> nn.Module:
-    """Put ``model`` in ``channels_last`` memory (in place) if asked; return the module the
-    training steps call: ``torch.compile(model)`` if asked, else ``model`` itself. Both share
-    the parameters, so checkpoints and evaluation use ``model``."""
+def set_memory_format(model: nn.Module, config: Config) -> nn.Module:
+    """Put ``model`` in ``channels_last`` memory (in place) if ``config`` asks; return it.
+    A model rebuilt from a checkpoint goes through this too, so it computes as in training."""
     if config.channels_last:
         model.to(memory_format=torch.channels_last)
+    return model
+
+
+def prepare_model(model: nn.Module, config: Config) -> nn.Module:
+    """:func:`set_memory_format`, then the module the training steps call:
+    ``torch.compile(model)`` if asked, else ``model`` itself. Both share the parameters, so
+    checkpoints and evaluation use ``model``."""
+    set_memory_format(model, config)
     return torch.compile(model) if config.compile else model
 
 

@@ -22,7 +22,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from adfl_teach.acceleration import autocast, make_scaler, prepare_images, prepare_model
+from adfl_teach.acceleration import (
+    autocast,
+    make_scaler,
+    prepare_images,
+    prepare_model,
+    set_memory_format,
+)
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS, take_crops
 from adfl_teach.data.imageset import ImageSet
@@ -273,9 +279,10 @@ def train(
 
 
 def load_model(checkpoint: str | Path, device="cpu") -> tuple[nn.Module, dict]:
-    """Rebuild the model saved in ``checkpoint``; returns ``(model, state)``."""
+    """Rebuild the model saved in ``checkpoint``, in the memory format it trained in;
+    returns ``(model, state)``."""
     state = load_checkpoint(checkpoint, map_location=device)
     config = Config.from_dict(state["config"])
     model = create_model(state["kind"], state["num_classes"], state["neutral_index"], config)
     model.load_state_dict(state["model"])
-    return model.to(device).eval(), state
+    return set_memory_format(model.to(device), config).eval(), state

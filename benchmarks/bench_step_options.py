@@ -30,13 +30,16 @@ from adfl_teach.optimization import make_optimizer  # noqa: E402
 from adfl_teach.runtime import select_device  # noqa: E402
 from adfl_teach.training import training_step  # noqa: E402
 
-# option -> the Config changes that switch it on (adfl_teach.acceleration)
+# option -> every speed field of the Config (adfl_teach.acceleration), so that each row
+# runs its option alone whatever the preset's own defaults are
+_PLAIN = {"amp": "off", "channels_last": False, "compile": False}
 OPTIONS = {
-    "fp32": {},
-    "AMP fp16": {"amp": "fp16"},
-    "AMP bf16": {"amp": "bf16"},
-    "channels_last": {"channels_last": True},
-    "torch.compile": {"compile": True},
+    "fp32": _PLAIN,
+    "AMP fp16": {**_PLAIN, "amp": "fp16"},
+    "AMP bf16": {**_PLAIN, "amp": "bf16"},
+    "channels_last": {**_PLAIN, "channels_last": True},
+    "torch.compile": {**_PLAIN, "compile": True},
+    "channels_last + torch.compile": {**_PLAIN, "channels_last": True, "compile": True},
 }
 
 
