@@ -7,7 +7,7 @@ import torch
 
 from adfl_teach.config import get_preset
 from adfl_teach.crops import crop_boxes, take_crops
-from adfl_teach.evaluation import evaluate
+from adfl_teach.evaluation import evaluate, predict_logits
 from adfl_teach.model import create_model
 from adfl_teach.optimization import make_optimizer
 from adfl_teach.runtime import load_checkpoint, set_seed
@@ -42,9 +42,12 @@ def test_baseline_trains_too(striped):
     assert evaluate(result.model, striped(60, 1), cfg).accuracy > 0.5
 
 
-def test_resumed_run_ends_with_the_same_weights(striped, tmp_path):
+@pytest.mark.parametrize("channels_last", [False, True])  # cpu-quick trains channels_last
+def test_resumed_run_ends_with_the_same_weights(striped, tmp_path, channels_last):
     # a cosine schedule: the learning rate must resume where it stopped too
-    cfg = get_preset("smoke").replace(optim={"epochs": 3, "schedule": "cosine"})
+    cfg = get_preset("smoke").replace(
+        optim={"epochs": 3, "schedule": "cosine"}, channels_last=channels_last
+    )
     data = striped(96, 0)
     straight = train("adfl", data, cfg, 5, checkpoint=tmp_path / "a.pt", progress=False)
     # interrupted after epoch 2, then the same call again resumes from the checkpoint
@@ -166,3 +169,15 @@ def test_speed_options_train_with_finite_losses(striped, tmp_path):
     assert all(math.isfinite(result.history[0][k]) for k in ("l_d", "l_a", "l_n", "l_r"))
     model, _ = load_model(tmp_path / "o.pt")  # a channels_last checkpoint loads as usual
     assert all(torch.equal(a, b) for a, b in zip(model.parameters(), result.model.parameters()))
+
+
+def test_a_model_rebuilt_from_its_checkpoint_computes_as_in_training(striped, tmp_path):
+    cfg = get_preset("smoke").replace(optim={"epochs": 1}, channels_last=True)
+    data = striped(40, 0)
+    result = train("adfl", data, cfg, 5, checkpoint=tmp_path / "o.pt", progress=False)
+    model, _ = load_model(tmp_path / "o.pt")
+    convs = [m.weight for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
+    assert torch.equal(
+        predict_logits(model, data.images, cfg), predict_logits(result.model, data.images, cfg)
+    )
