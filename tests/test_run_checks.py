@@ -194,3 +194,21 @@ def test_a_checkpoint_of_another_seed_is_refused(finished):
     shutil.copy(fold_dir(run, "adfl", 0) / "checkpoint.pt", fold_dir(run, "adfl", 0, seed=1))
     with pytest.raises(CheckpointMismatchError, match=r"seed_1/adfl/fold_0/checkpoint\.pt"):
         cross_validate(data, run, smoke(), ("adfl",), [0], seeds=[1], progress=False)
+
+
+def test_speed_flags_set_the_config_and_a_run_continues_only_with_its_own(
+    tmp_path, striped, capsys
+):
+    data, run = tiny_dataset(tmp_path / "prepared", striped), tmp_path / "run"
+    args = ["cv", "--data", str(data), "--out", str(run), "--model", "baseline", "--folds", "0",
+            "--preset", "smoke", "--epochs", "1", "--quiet"]  # fmt: skip
+    assert main([*args, "--channels-last", "--amp", "bf16"]) == 0
+    saved = json.loads((fold_dir(run, "baseline", 0) / "result.json").read_text())
+    assert saved["identity"]["config"]["channels_last"] is True
+    assert saved["identity"]["config"]["amp"] == "bf16"
+    capsys.readouterr()
+    assert main(args) == 2  # smoke's own defaults: another setting, not mixed in
+    assert "config.amp: 'bf16' then, 'off' now" in capsys.readouterr().err
+    assert main([*args, "--channels-last", "--amp", "bf16"]) == 0  # its own: read back
+    assert main([*args, "--no-channels-last", "--amp", "bf16"]) == 2
+    assert "config.channels_last: True then, False now" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from adfl_teach.config import PRESETS, Config, get_preset
+from adfl_teach.validation import AMP_MODES
 
 
 def add_preset_argument(
@@ -34,6 +35,17 @@ def add_preset_argument(
     else:
         parser.add_argument("--seed", type=int, default=None, help="override the random seed")
     parser.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N or mps")
+    speed = parser.add_argument_group("speed options (not in the paper; only the rounding changes)")
+    speed.add_argument(
+        "--amp", default=None, choices=AMP_MODES, help="mixed precision (default: the preset's)"
+    )
+    speed.add_argument(
+        "--channels-last",
+        default=None,
+        action=argparse.BooleanOptionalAction,
+        help="channels_last memory order (default: the preset's; on in cpu-quick). Runs made "
+        "with another setting are not mixed: continue one with its own setting",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -55,6 +67,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
         cfg = cfg.replace(seed=args.seed)
     if args.device is not None:
         cfg = cfg.replace(device=args.device)
+    if getattr(args, "amp", None) is not None:
+        cfg = cfg.replace(amp=args.amp)
+    if getattr(args, "channels_last", None) is not None:
+        cfg = cfg.replace(channels_last=args.channels_last)
     return cfg
 
 
