@@ -12,6 +12,8 @@ path differs. One image = one crop through the model.
 * ``trainer``: :func:`adfl_teach.training.train`, the median seconds of epochs 2..E from its
   history (epoch 1 warms up).
 * ``plain (workers=W)``: the same over E epochs of the DataLoader loop.
+* test pass: the trainer's epoch again, each followed by the ten-crop test pass on fold 0
+  (``eval_every=1``): what the per-epoch curves of chapter 9 cost.
 * overhead: the trainer's epoch against (steps per epoch x one bare training step: the
   median of ``training_step`` on one fixed, already cropped batch on the device), measured
   in the same run. The goal of issue 12 is within 10 %.
@@ -82,11 +84,14 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def trainer_epochs(kind, data, cfg, epochs) -> list[float]:
-    """Seconds of each epoch of :func:`train` on fold 0's training images."""
-    train_set, _ = data.split(0, cfg.data.canvas)
-    run = train(kind, train_set, cfg.replace(optim={"epochs": epochs}), len(data.classes),
-                data.neutral_index, progress=False)  # fmt: skip
+def trainer_epochs(kind, data, cfg, epochs, test_pass=False) -> list[float]:
+    """Seconds of each epoch of :func:`train` on fold 0's training images; with
+    ``test_pass``, each epoch also ends with the ten-crop test pass on fold 0
+    (``eval_every=1``, as chapter 9's curves)."""
+    train_set, test_set = data.split(0, cfg.data.canvas)
+    run = train(kind, train_set, cfg.replace(optim={"epochs": epochs}, eval_every=1),
+                len(data.classes), data.neutral_index, progress=False,
+                test_set=test_set if test_pass else None)  # fmt: skip
     return [record["seconds"] for record in run.history]
 
 
@@ -143,6 +148,7 @@ def measure(kind, data, cfg, epochs, workers) -> dict:
     bare = bare_step_seconds(kind, data, cfg, device)
     epoch = steady(trainer_epochs(kind, data, cfg, epochs))
     bare = (bare + bare_step_seconds(kind, data, cfg, device)) / 2
+    with_test = steady(trainer_epochs(kind, data, cfg, epochs, test_pass=True))
     steps = images / cfg.optim.batch_size  # a last, partial batch counts by its share
     rows = [{"pipeline": "trainer", "images_per_epoch": images, "epoch_s": epoch,
              "images_per_s": images / epoch}]  # fmt: skip
@@ -158,6 +164,7 @@ def measure(kind, data, cfg, epochs, workers) -> dict:
         "train_crops": cfg.data.train_crops, "rows": rows,
         "overhead": {"epoch_s": epoch, "steps": round(steps, 2), "bare_step_s": bare,
                      "ratio": epoch / (steps * bare)},
+        "test_pass": {"epoch_s": with_test, "share": (with_test - epoch) / epoch},
         "load": os.getloadavg(),
     }  # fmt: skip
 
@@ -178,6 +185,9 @@ def markdown(r: dict) -> str:
     lines += ["", f"Per-epoch overhead: {o['epoch_s']:.2f} s per epoch vs {o['steps']} steps x "
               f"{1000 * o['bare_step_s']:.1f} ms bare step = {o['steps'] * o['bare_step_s']:.2f} s: "
               f"ratio {o['ratio']:.2f} (goal <= 1.10)"]  # fmt: skip
+    t = r["test_pass"]
+    lines += ["", f"With a ten-crop test pass after every epoch (eval_every=1): {t['epoch_s']:.2f} "
+              f"s per epoch, {100 * t['share']:+.0f} % (the cv jobs skip it; chapter 9 pays it)"]  # fmt: skip
     return "\n".join(lines)
 
 
