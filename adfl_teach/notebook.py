@@ -11,14 +11,17 @@ CI runs the notebooks with ``ADFL_PRESET=smoke``; nothing in a notebook is edite
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from adfl_teach import __version__
 from adfl_teach.config import Config, get_preset
-from adfl_teach.runtime import set_seed
+from adfl_teach.runtime import atomic_write_bytes, set_seed
 
 HOME_VARIABLE = "ADFL_HOME"
 DEFAULT_HOME = Path("~/.cache/adfl-teach")
@@ -36,6 +39,36 @@ def workdir(*parts: str) -> Path:
     path = root.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def repository_files(version: str = __version__) -> str:
+    """The raw-file address of the repository at the release tag ``v<version>``, from the
+    installed package's ``Repository`` URL (``pyproject.toml``, written from ``_config.yml``)."""
+    urls = importlib.metadata.metadata("adfl-teach").get_all("Project-URL") or []
+    found = [u.split(",", 1)[1].strip() for u in urls if u.split(",", 1)[0].strip() == "Repository"]
+    if not found or not found[0].startswith("https://github.com/"):
+        raise RuntimeError(f"the installed adfl-teach names no GitHub repository ({urls})")
+    return found[0].replace("https://github.com/", "https://raw.githubusercontent.com/") + (
+        f"/v{version}"
+    )
+
+
+def book_data(name: str) -> Path:
+    """A file of the book's ``data/`` folder (measured results a chapter reads).
+
+    Beside the notebook (the book build, nbval, a clone) it is ``data/NAME``. On Colab, where
+    a chapter runs on its own, the file is fetched once from the repository at the tag of the
+    installed release (the one the install cell pins) into :func:`workdir`. Anywhere else a
+    missing file stays missing, and reading it names it."""
+    local = Path("data") / name
+    if local.exists() or not on_colab():
+        return local
+    target = workdir("book-data", __version__) / name
+    if not target.exists():
+        url = f"{repository_files()}/book/data/{name}"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            atomic_write_bytes(target, response.read())
+    return target
 
 
 def describe(cfg: Config) -> str:

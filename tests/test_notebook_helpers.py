@@ -203,3 +203,58 @@ def test_check_report_run_needs_two_variants_and_complete_seeds(tmp_path, capsys
     (tmp_path / "ams-s16" / "seed_2" / "adfl" / "fold_9").mkdir(parents=True)
     (tmp_path / "ams-s16" / "seed_2" / "adfl" / "fold_9" / "result.json").write_text("{}")
     assert teaching.check_report_run(tmp_path)
+
+
+class FakeMetadata:
+    def __init__(self, urls):
+        self.urls = urls
+
+    def get_all(self, key):
+        return self.urls if key == "Project-URL" else None
+
+
+def test_book_data_is_read_beside_the_notebook_and_never_fetched_off_colab(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setattr(notebook.urllib.request, "urlopen", lambda *a, **k: pytest.fail("fetched"))
+    assert notebook.book_data("reproduction.json") == notebook.Path("data/reproduction.json")
+
+
+def test_book_data_on_colab_is_fetched_once_from_the_release_tag(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADFL_HOME", str(tmp_path / "home"))
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    urls = ["Homepage, https://example.org/book/", "Repository, https://github.com/me/fork"]
+    monkeypatch.setattr(notebook.importlib.metadata, "metadata", lambda _: FakeMetadata(urls))
+    fetched = []
+
+    class Response:
+        def __init__(self, url, timeout):
+            fetched.append(url)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b'{"rows": {}}'
+
+    monkeypatch.setattr(notebook.urllib.request, "urlopen", Response)
+    path = notebook.book_data("reproduction.json")
+    assert fetched == [
+        f"https://raw.githubusercontent.com/me/fork/v{notebook.__version__}/book/data/"
+        "reproduction.json"
+    ]
+    assert path.read_text() == '{"rows": {}}' and str(tmp_path / "home") in str(path)
+    assert notebook.book_data("reproduction.json") == path and len(fetched) == 1  # cached
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "reproduction.json").write_text("{}")  # beside the notebook wins
+    assert notebook.book_data("reproduction.json") == notebook.Path("data/reproduction.json")
+
+
+def test_book_data_needs_a_github_repository_in_the_package_metadata(tmp_path, monkeypatch):
+    monkeypatch.setattr(notebook.importlib.metadata, "metadata", lambda _: FakeMetadata([]))
+    with pytest.raises(RuntimeError, match="names no GitHub repository"):
+        notebook.repository_files()
