@@ -199,53 +199,6 @@ def variant_effects(report: dict) -> str | None:
     return text + (f"; the intervals of {', '.join(rest)} include 0." if rest else ".")
 
 
-def _inside(value: float, ci) -> bool:
-    return ci is not None and ci[0] <= value <= ci[1]
-
-
-def rerun_shifts(report: dict, earlier: dict) -> list[dict]:
-    """Two reports of the same command, seeds and folds (say, before and after a change that
-    moves only the floating-point rounding): per row that finished in both, the mean of each,
-    the shift of the mean, the largest shift of one seed's accuracy, and whether each mean
-    lies inside the other's 95 % CI."""
-    shifts = []
-    for name, row in report["rows"].items():
-        old = earlier["rows"].get(name) or {}
-        seeds = sorted(set(row.get("per_seed") or {}) & set(old.get("per_seed") or {}))
-        if not (seeds and row.get("complete_seeds") and old.get("complete_seeds")):
-            continue
-        by_seed = [row["per_seed"][s] - old["per_seed"][s] for s in seeds]
-        mean, before = row["mean_accuracy"], old["mean_accuracy"]
-        shifts.append({
-            "name": name, "label": row_label(row), "mean": mean, "earlier_mean": before,
-            "shift": mean - before, "largest_seed_shift": max(by_seed, key=abs),
-            "inside": _inside(before, row.get("ci95")) and _inside(mean, old.get("ci95")),
-        })  # fmt: skip
-    return shifts
-
-
-def rerun_text(report: dict, earlier: dict) -> str | None:
-    """:func:`rerun_shifts` as a table and one sentence; ``None`` if no row is in both."""
-    shifts = rerun_shifts(report, earlier)
-    if not shifts:
-        return None
-    lines = ["| model / variant | earlier % | now % | shift (points) | largest seed shift |",
-             "|---|---|---|---|---|"]  # fmt: skip
-    for r in shifts:
-        lines.append(
-            f"| {r['label']} | {percent(r['earlier_mean'])} | {percent(r['mean'])} | "
-            f"{100 * r['shift']:+.2f} | {100 * r['largest_seed_shift']:+.2f} |"
-        )
-    inside = sum(r["inside"] for r in shifts)
-    largest = max(shifts, key=lambda r: abs(r["shift"]))
-    seed = max(abs(r["largest_seed_shift"]) for r in shifts)
-    return "\n".join(lines) + (
-        f"\n\nOne seed's accuracy moved by up to {100 * seed:.2f} points, a mean by up to "
-        f"{100 * abs(largest['shift']):.2f} ({largest['label']}); in {inside} of "
-        f"{len(shifts)} rows each mean lies inside the other's 95 % CI."
-    )
-
-
 def minutes(seconds: float | None) -> str:
     return "unknown" if seconds is None else f"{seconds / 60:.0f} min"
 

@@ -6,8 +6,6 @@ from adfl_teach.diagnostics import collapse_signature
 from adfl_teach.findings import (
     diagnostics_history,
     paper_claim,
-    rerun_shifts,
-    rerun_text,
     spread_against_control,
     variant_effects,
     verdict,
@@ -121,32 +119,3 @@ def test_variant_effects_name_the_intervals_that_exclude_zero():
         "of b include 0."
     )
     assert variant_effects({"rows": {"d": row("d", None)}}) is None
-
-
-def test_a_rerun_is_compared_row_by_row_and_seed_by_seed():
-    def row(name, per_seed, ci):
-        seeds = {str(k): v for k, v in enumerate(per_seed)}
-        mean = sum(per_seed) / len(per_seed)
-        return {"name": name, "beyond_paper": False, "complete_seeds": list(range(len(per_seed))),
-                "per_seed": seeds, "mean_accuracy": mean, "ci95": ci}  # fmt: skip
-
-    earlier = {"rows": {"adfl": row("adfl", [0.70, 0.72, 0.74], (0.67, 0.77)),
-                        "baseline": row("baseline", [0.80, 0.80, 0.80], (0.70, 0.90)),
-                        "c": row("c", [0.5, 0.5, 0.5], (0.45, 0.55)),
-                        "gone": row("gone", [0.5, 0.5, 0.5], (0.4, 0.6))}}  # fmt: skip
-    now = {"rows": {"adfl": row("adfl", [0.75, 0.72, 0.71], (0.66, 0.79)),
-                    "baseline": row("baseline", [0.70, 0.82, 0.70], (0.69, 0.79)),
-                    "c": row("c", [0.6, 0.6, 0.6], (0.4, 0.7)),
-                    "new": row("new", [0.5, 0.5, 0.5], (0.4, 0.6))}}  # fmt: skip
-    # only the rows that ran in both; "inside" needs each mean inside the other's CI
-    adfl, baseline, c = rerun_shifts(now, earlier)
-    assert adfl["name"] == "adfl" and adfl["inside"]
-    assert adfl["shift"] == pytest.approx(0.02 / 3)
-    assert adfl["largest_seed_shift"] == pytest.approx(0.05)
-    assert not baseline["inside"] and baseline["largest_seed_shift"] == pytest.approx(-0.10)
-    assert not c["inside"]
-    text = rerun_text(now, earlier)
-    assert "| ADFL as published | 72.00 | 72.67 | +0.67 | +5.00 |" in text
-    assert "One seed's accuracy moved by up to 10.00 points, a mean by up to 10.00 (c)" in text
-    assert "in 1 of 3 rows each mean lies inside the other's 95 % CI" in text
-    assert rerun_text(now, {"rows": {}}) is None

@@ -41,3 +41,13 @@ def test_a_stale_section_fails_the_check_and_a_rewrite_fixes_it(tmp_path, capsys
 def test_missing_markers_are_one_error_naming_the_file(tmp_path):
     with pytest.raises(ValueError, match=r"README\.md: needs exactly one"):
         readme_results.rewrite("no markers", "x", tmp_path / "README.md")
+
+
+def test_an_earlier_report_of_the_same_command_adds_how_far_the_numbers_moved(tmp_path):
+    report = ROOT / "book/data/reproduction.json"
+    alone = readme_results.section(report, tmp_path / "no_such_report.json")
+    assert "How firm are these verdicts?" not in alone
+    with_earlier = readme_results.section(report, report)  # the same report: nothing moved
+    assert with_earlier.startswith(alone)
+    assert "One seed's accuracy moved by up to 0.00 points" in with_earlier
+    assert "Every comparison keeps its verdict" in with_earlier
