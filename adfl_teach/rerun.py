@@ -79,7 +79,8 @@ def _finding(comparison: dict | None) -> bool | None:
     return None if not ci else ci[0] > 0 or ci[1] < 0
 
 
-def _difference(comparison: dict) -> str:
+def difference_text(comparison: dict) -> str:
+    """A paired comparison as ``+d.dd [+l.ll, +h.hh]``, in points."""
     low, high = comparison["difference_ci95"]
     return f"{100 * comparison['difference']:+.2f} [{100 * low:+.2f}, {100 * high:+.2f}]"
 
@@ -95,7 +96,7 @@ def verdict_changes(report: dict, earlier: dict) -> list[str]:
             if None in (_finding(now), _finding(before)) or _finding(now) == _finding(before):
                 continue
             changes.append(
-                f"{row_label(row)} against {other} (earlier {_difference(before)}, "
-                f"now {_difference(now)})"
+                f"{row_label(row)} against {other} (earlier {difference_text(before)}, "
+                f"now {difference_text(now)})"
             )
     return changes
