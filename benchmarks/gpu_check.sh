@@ -10,7 +10,9 @@
 # 4. one fold of the `paper` preset, ADFL and baseline, for PAPER_EPOCHS epochs (default 5),
 #    extrapolated to the whole protocol (10 folds x 100 epochs x both models);
 # 5. the `colab` preset's 10-fold run of both models, timed (COLAB_FOLDS, default 0-9);
-# 6. our trainer against the plain DataLoader pipeline (benchmarks/bench_plain_pipeline.py).
+# 6. our trainer against the plain DataLoader pipeline (benchmarks/bench_plain_pipeline.py);
+# 7. the `colab` preset's epoch timed in parts: steps, crops, the rest
+#    (benchmarks/bench_epoch_breakdown.py; its lines are in gpu_check.log).
 # Writes OUT_DIR/gpu_check.md (the tables), gpu_check.log (every step's output) and the
 # benchmarks' JSON; the database and the runs go to WORK (default: a new temp dir).
 #
@@ -87,6 +89,8 @@ timed colab_run $py -m adfl_teach cv --data "$data" --out "$work/colab" --preset
     --folds "$colab_folds" "${colab_epochs[@]}" --quiet
 timed plain_pipeline $py benchmarks/bench_plain_pipeline.py --data "$data" "${plain_args[@]}" \
     --out "$out"
+timed epoch_breakdown $py benchmarks/bench_epoch_breakdown.py --data "$data" --preset "$colab" \
+    --epochs 3
 $py benchmarks/gpu_report.py "$out" "$work" --paper-epochs "$paper_epochs" >"$out/gpu_check.md"
 cat "$out/gpu_check.md"
 echo "database and runs: $work"
