@@ -233,11 +233,14 @@ def _cpu_quick() -> Config:
     the wall time, and did not lift ADFL on these two folds. Two folds of one seed: the
     choice is for stability, not a claim about accuracy.
 
-    Speed, not a change of method (:mod:`adfl_teach.acceleration`): ``channels_last`` is on,
-    chosen by measurement on 2 CPU cores (``benchmarks/bench_step_options.py --preset
-    cpu-quick`` with one thread per job, as ``--jobs 2`` runs them; ``benchmarks/README.md``):
-    about 1.2x faster per training step for both models. Only the rounding changes. AMP bf16
-    (1.02x) and ``torch.compile`` (seconds of compilation per process) stay off.
+    Speed, not in the paper and not a change of method (:mod:`adfl_teach.acceleration`):
+    ``channels_last`` is on, chosen by measurement on 2 CPU cores
+    (``benchmarks/bench_step_options.py --preset cpu-quick`` with one thread per job, as
+    ``--jobs 2`` runs them; ``benchmarks/README.md``): 1.13x-1.26x faster per training step
+    for both models, and only the order of the sums changes. ``torch.compile`` stays off (it
+    compiles for 11-25 s per process and model kind). AMP bf16 stays off: faster per step at
+    one thread, but 8 bits of mantissa change the arithmetic far more than an order of sums,
+    so it would need a reproduction of its own.
     """
     return Config(
         preset="cpu-quick",

@@ -149,7 +149,6 @@ def probe_fold(features, labels, subjects, sequences, train, neutral_index=0, se
 
 def probe_checkpoint(data, checkpoint: str | Path, fold: int) -> dict:
     """:func:`probe_fold` for the model saved in ``checkpoint``, trained without ``fold``."""
-
     net, state = load_model(checkpoint)
     geometry = state["config"]["data"]
     images = data.images(tuple(geometry["canvas"]), progress=False)
@@ -163,7 +162,6 @@ def finished_folds(run: str | Path, model: str, seeds=None) -> dict[int, dict[in
     """``{seed: {fold: fold directory}}`` of the finished jobs of ``model`` in ``RUN``
     (``RUN/seed_<s>/<model>/fold_<k>/``, results validated by
     :func:`adfl_teach.rundir.collect_results`); only ``seeds`` if given."""
-
     found = collect_results(run)
     return {
         s: {k: fold_dir(run, model, k, s) for k in sorted(found[s][model])}
@@ -188,7 +186,6 @@ def mean_table(tables) -> dict:
 def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
     """Per seed the mean over its folds; overall the mean over seeds, with a 95 % CI over
     seeds when there are two or more (:func:`adfl_teach.stats.mean_ci95`)."""
-
     seeds = sorted(per_seed)
     seed_means = {s: mean_table(per_seed[s].values()) for s in seeds}
     result = {
@@ -209,7 +206,6 @@ def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
 def probe_run(data_dir, run, model: str = "adfl", seeds=None, progress=True) -> dict:
     """Probe every finished fold of every seed of ``RUN`` for ``model``; the summary of
     :func:`summarise_probes`, also written to ``RUN/probes_<model>.json``."""
-
     data = load_prepared(data_dir)
     made_with = read_run(run)["identity"]["dataset"]["content_hash"]
     if made_with != data.content_hash():

@@ -35,16 +35,15 @@ def rerun_shifts(report: dict, earlier: dict) -> list[dict]:
     return shifts
 
 
-def rerun_summary(report: dict, earlier: dict) -> str | None:
-    """:func:`rerun_shifts` and :func:`verdict_changes` in two sentences; ``None`` if no row
-    finished in both reports."""
-    shifts = rerun_shifts(report, earlier)
-    if not shifts:
-        return None
+def memory_layout(report: dict) -> str:
+    """``"channels_last"`` or ``"NCHW"``: the memory order the report's runs trained in."""
+    return "channels_last" if report["run"]["config"].get("channels_last") else "NCHW"
+
+
+def _summary(shifts: list[dict], flipped: list[str]) -> str:
     inside = sum(r["inside"] for r in shifts)
     largest = max(shifts, key=lambda r: abs(r["shift"]))
     seed = max(abs(r["largest_seed_shift"]) for r in shifts)
-    flipped = verdict_changes(report, earlier)
     kept = "Every comparison keeps its verdict (its 95 % CI excludes 0 in both or in neither)."
     return (
         f"One seed's accuracy moved by up to {100 * seed:.2f} points, a mean by up to "
@@ -58,20 +57,27 @@ def rerun_summary(report: dict, earlier: dict) -> str | None:
     )
 
 
+def rerun_summary(report: dict, earlier: dict) -> str | None:
+    """:func:`rerun_shifts` and :func:`verdict_changes` in two sentences; ``None`` if no row
+    finished in both reports."""
+    shifts = rerun_shifts(report, earlier)
+    return _summary(shifts, verdict_changes(report, earlier)) if shifts else None
+
+
 def rerun_text(report: dict, earlier: dict) -> str | None:
     """:func:`rerun_shifts` as a table, then :func:`rerun_summary`; ``None`` if no row
     finished in both reports."""
-    summary = rerun_summary(report, earlier)
-    if summary is None:
+    shifts = rerun_shifts(report, earlier)
+    if not shifts:
         return None
     lines = ["| model / variant | earlier % | now % | shift (points) | largest seed shift |",
              "|---|---|---|---|---|"]  # fmt: skip
-    for r in rerun_shifts(report, earlier):
+    for r in shifts:
         lines.append(
             f"| {r['label']} | {percent(r['earlier_mean'])} | {percent(r['mean'])} | "
             f"{100 * r['shift']:+.2f} | {100 * r['largest_seed_shift']:+.2f} |"
         )
-    return "\n".join(lines) + "\n\n" + summary
+    return "\n".join(lines) + "\n\n" + _summary(shifts, verdict_changes(report, earlier))
 
 
 def _finding(comparison: dict | None) -> bool | None:
@@ -93,7 +99,8 @@ def verdict_changes(report: dict, earlier: dict) -> list[str]:
     for name, row in report["rows"].items():
         for key, other in (("vs_paper", "ADFL as published"), ("vs_baseline", "baseline")):
             now, before = row.get(key), (earlier["rows"].get(name) or {}).get(key)
-            if None in (_finding(now), _finding(before)) or _finding(now) == _finding(before):
+            found_now, found_before = _finding(now), _finding(before)
+            if found_now is None or found_before is None or found_now == found_before:
                 continue
             changes.append(
                 f"{row_label(row)} against {other} (earlier {difference_text(before)}, "

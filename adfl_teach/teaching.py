@@ -99,7 +99,6 @@ def ams_toy(margin: float, scale: float = 10.0, steps: int = 200, seed: int = 0)
 
     Returns ``(features (200, 2), labels (200,), weights (4, 2), train accuracy)``.
     """
-
     g = torch.Generator().manual_seed(seed)
     labels = torch.arange(200) % 4
     angle = labels * (torch.pi / 2) + 0.5 + 0.45 * torch.randn(200, generator=g)
@@ -123,7 +122,6 @@ def source_blocks(function) -> list[str]:
     """The source of ``function`` (read with ``inspect``, never copied), dedented and cut
     into blocks at its blank lines: chapter 8 shows ``ADFL.forward`` block by block, each
     beside the equations it implements. Docstrings are left out."""
-
     source = textwrap.dedent(inspect.getsource(function))
     tree = ast.parse(source).body[0]
     first = tree.body[0]
@@ -155,7 +153,6 @@ def parts_moved(config, term: str = "total", num_classes: int = 8, seed: int = 0
     """The parts of a fresh ADFL, built under ``config``, to which ``term`` of eq. (8)
     (``"l_d"``, ``"l_a"``, ``"l_n"``, ``"l_r"`` or ``"total"``) sends a non-zero gradient on
     a random batch holding every class twice, neutral included. Returns a frozenset."""
-
     torch.manual_seed(seed)
     model = create_model("adfl", num_classes, 0, config)
     batch = 2 * num_classes
@@ -184,7 +181,6 @@ def l_n_cases(seed: int = 0):
 def check_l_n(candidate) -> list[str]:
     """Run ``candidate(fooled_logits, labels, neutral_index)`` on :func:`l_n_cases` against
     :func:`adfl_teach.losses.l_n`; return what failed (an empty list: all passed)."""
-
     failures = []
     for k, (logits, labels, neutral) in enumerate(l_n_cases()):
         expected = l_n(logits, non_neutral_mask(labels, neutral))
@@ -202,7 +198,6 @@ def check_report_run(run, min_seeds: int = 3, folds=range(10), model: str = "adf
     """Chapter 12.6: is the ablation run ``run`` (an ``adfl-teach ablate --out`` folder,
     one sub-folder per variant) complete? Every variant needs ``min_seeds`` seeds with a
     ``result.json`` for each of ``folds``. Prints one line per variant; returns True/False."""
-
     run = Path(run)
     variants = sorted(path.parent for path in run.glob("*/run.json"))
     if len(variants) < 2:

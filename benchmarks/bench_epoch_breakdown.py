@@ -19,11 +19,15 @@ from pathlib import Path
 
 import torch
 
-from adfl_teach.config import get_preset
-from adfl_teach.crops import take_crops
-from adfl_teach.data.prepared import load_prepared
-from adfl_teach.runtime import select_device
-from adfl_teach.training import _Session, epoch_order, training_step
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_step_options import _sync  # noqa: E402
+
+from adfl_teach.config import get_preset  # noqa: E402
+from adfl_teach.crops import take_crops  # noqa: E402
+from adfl_teach.data.prepared import load_prepared  # noqa: E402
+from adfl_teach.runtime import select_device  # noqa: E402
+from adfl_teach.training import _Session, epoch_order, training_step  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -50,12 +54,10 @@ def main(argv=None) -> int:
             sel = index[start : start + bs]
             t0 = time.perf_counter()
             batch = take_crops(images[sel], crop[start : start + bs], cfg.data.crop)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            _sync(device)
             t1 = time.perf_counter()
             training_step(session.step_model, batch, labels[sel], session.optimizer, cfg)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            _sync(device)
             steps.append(time.perf_counter() - t1)
             crops.append(t1 - t0)
         total = time.perf_counter() - start_epoch
@@ -66,8 +68,10 @@ def main(argv=None) -> int:
     batch = take_crops(images[index[:bs]], crop[:bs], cfg.data.crop)
     bare = []
     for _ in range(23):
+        _sync(device)
         t0 = time.perf_counter()
         training_step(session.step_model, batch, labels[index[:bs]], session.optimizer, cfg)
+        _sync(device)
         bare.append(time.perf_counter() - t0)
     print(f"bare step (one fixed batch, after 3 warm-up): median "
           f"{1000 * statistics.median(bare[3:]):.1f} ms")  # fmt: skip

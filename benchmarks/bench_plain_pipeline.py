@@ -39,7 +39,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_step_options import fresh_model, report, time_training_step  # noqa: E402
+from bench_step_options import _sync, fresh_model, report, time_training_step  # noqa: E402
 
 from adfl_teach.config import get_preset  # noqa: E402
 from adfl_teach.crops import take_crops  # noqa: E402
@@ -77,11 +77,6 @@ class PreparedPNGs(torch.utils.data.Dataset):
             crops = self.ten_crop(self.resize(image.convert("RGB")))
         crop = crops[k] if self.copies == 10 else random.choice(crops)
         return self.to_tensor(crop), self.labels[i]
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 def trainer_epochs(kind, data, cfg, epochs, test_pass=False) -> list[float]:

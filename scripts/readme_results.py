@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from adfl_teach.findings import readme_section
-from adfl_teach.rerun import rerun_summary
+from adfl_teach.rerun import memory_layout, rerun_summary
 from adfl_teach.runtime import read_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,9 +44,9 @@ def section(report_path: Path, earlier_path: Path | None) -> str:
         earlier = read_json(earlier_path, expect=dict)
         moved = rerun_summary(report, earlier)
         if moved:
-            layout = "channels_last" if earlier["run"]["config"].get("channels_last") else "NCHW"
             text += (
-                f"\n\nHow firm are these verdicts? The same command ran before in {layout} "
+                f"\n\nHow firm are these verdicts? The same command ran before in "
+                f"{memory_layout(earlier)} "
                 f"memory order, which changes only the rounding (`{earlier_path.name}`, "
                 f"compared in chapter 14): {moved}"
             )

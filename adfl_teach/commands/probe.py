@@ -30,7 +30,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-
     seeds = parse_seeds(args.seeds)
     result = probe_run(args.data, args.run, args.model, seeds=seeds, progress=not args.quiet)
     print(format_probes(result))
