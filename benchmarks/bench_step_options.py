@@ -2,12 +2,20 @@
 
     python benchmarks/bench_step_options.py                  # paper size 112x96, batch 64
     python benchmarks/bench_step_options.py --preset smoke --steps 2 --warmup 1   # a quick check
+    python benchmarks/bench_step_options.py --preset cpu-quick --data OUT/prepared   # real faces
 
 One training step (:func:`adfl_teach.training.training_step`: forward, the objective, one
-backward, one Adam update) on a fixed random batch already on the device, for ADFL and the
+backward, one Adam update) on one fixed batch already on the device, for ADFL and the
 baseline, under each option: fp32, AMP fp16 (with the gradient scaler), AMP bf16,
-channels_last, torch.compile. The median over the timed steps after warm-up (compilation
-happens in the warm-up). An option that cannot run here is listed with the reason.
+channels_last (alone and with bf16), torch.compile. The median over the timed steps after
+warm-up (compilation happens in the warm-up). An option that cannot run here is listed with
+the reason.
+
+The batch is random pixels unless ``--data`` names a prepared dataset: then it is fold 0's
+first training batch, cut as the trainer cuts it. Prefer real faces on a CPU: there
+PyTorch's PReLU backward is a loop with a branch per value, and on random pixels the signs
+of the activations are unpredictable, which makes that loop about twice as slow as in
+training (``benchmarks/README.md``), so ratios between options can differ from training's.
 """
 
 from __future__ import annotations
@@ -25,10 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adfl_teach.acceleration import make_scaler, prepare_model  # noqa: E402
 from adfl_teach.config import get_preset  # noqa: E402
+from adfl_teach.crops import take_crops  # noqa: E402
+from adfl_teach.data.prepared import load_prepared  # noqa: E402
 from adfl_teach.model import create_model  # noqa: E402
 from adfl_teach.optimization import make_optimizer  # noqa: E402
 from adfl_teach.runtime import select_device  # noqa: E402
-from adfl_teach.training import training_step  # noqa: E402
+from adfl_teach.training import epoch_order, training_step  # noqa: E402
 
 # option -> every speed field of the Config (adfl_teach.acceleration), so that each row
 # runs its option alone whatever the preset's own defaults are
@@ -38,6 +48,7 @@ OPTIONS = {
     "AMP fp16": {**_PLAIN, "amp": "fp16"},
     "AMP bf16": {**_PLAIN, "amp": "bf16"},
     "channels_last": {**_PLAIN, "channels_last": True},
+    "channels_last + AMP bf16": {**_PLAIN, "channels_last": True, "amp": "bf16"},
     "torch.compile": {**_PLAIN, "compile": True},
     "channels_last + torch.compile": {**_PLAIN, "channels_last": True, "compile": True},
 }
@@ -78,30 +89,52 @@ def unavailable(option: str, device: torch.device) -> str | None:
     """Why ``option`` cannot run on ``device`` (None: it can)."""
     if option == "AMP fp16" and device.type != "cuda":
         return "needs CUDA"
-    if option == "AMP bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+    if "bf16" in option and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         return "no bf16 on this GPU"
     return None
 
 
-def bench(preset: str, batch: int | None, steps: int, warmup: int, options) -> list[dict]:
+def random_batch(cfg) -> tuple[torch.Tensor, torch.Tensor, int, int, str]:
+    """``(images, labels, classes, neutral index, source)``: uniform random pixels, 8 classes."""
+    b = cfg.optim.batch_size
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (b, 3, *cfg.data.crop), generator=g, dtype=torch.uint8)
+    return images, torch.arange(b) % 8, 8, 0, "random pixels"
+
+
+def face_batch(cfg, prepared: Path) -> tuple[torch.Tensor, torch.Tensor, int, int, str]:
+    """The same from a prepared dataset: fold 0's first training batch of epoch 0, its
+    crops cut as :func:`adfl_teach.training.train` cuts them."""
+    data = load_prepared(prepared)
+    train_set, _ = data.split(0, cfg.data.canvas)
+    index, crop = epoch_order(len(train_set.labels), cfg.seed, 0, cfg.data.train_crops)
+    sel, crop = index[: cfg.optim.batch_size], crop[: cfg.optim.batch_size]
+    images = take_crops(train_set.images[sel], crop, cfg.data.crop)
+    return images, train_set.labels[sel], len(data.classes), data.neutral_index, str(prepared)
+
+
+def bench(preset: str, batch: int | None, steps: int, warmup: int, options,
+          data: Path | None = None) -> list[dict]:  # fmt: skip
     base = get_preset(preset)
     if batch:
         base = base.replace(optim={"batch_size": batch})
     device = select_device(base.device)
-    b = base.optim.batch_size
-    g = torch.Generator().manual_seed(0)
-    images = torch.randint(0, 256, (b, 3, *base.data.crop), generator=g, dtype=torch.uint8)
-    images, labels = images.to(device), (torch.arange(b) % 8).to(device)
+    images, labels, classes, neutral, source = (
+        face_batch(base, data) if data else random_batch(base)
+    )
+    images, labels = images.to(device), labels.to(device)
     rows = []
     for option in options:
-        row = {"option": option, "device": str(device), "crop": list(base.data.crop), "batch": b}
+        row = {"option": option, "device": str(device), "crop": list(base.data.crop),
+               "batch": len(labels), "images": source}  # fmt: skip
         why = unavailable(option, device)
         for kind in ("adfl", "baseline"):
             if why is None:
                 try:
                     cfg = base.replace(**OPTIONS[option])
-                    s = time_training_step(kind, cfg, images, labels, 8, 0, steps, warmup)
-                    row[kind] = {"seconds_per_step": s, "images_per_second": b / s}
+                    s = time_training_step(kind, cfg, images, labels, classes, neutral, steps,
+                                           warmup)  # fmt: skip
+                    row[kind] = {"seconds_per_step": s, "images_per_second": len(labels) / s}
                 except Exception as err:  # noqa: BLE001 - a benchmark reports, it does not stop
                     why = f"{type(err).__name__}: {str(err).splitlines()[0][:80]}"
             row[kind] = row.get(kind) or {"skipped": why}
@@ -112,8 +145,9 @@ def bench(preset: str, batch: int | None, steps: int, warmup: int, options) -> l
 def markdown(rows: list[dict]) -> str:
     first = rows[0]
     lines = [
-        f"Training step, crop {first['crop'][0]}x{first['crop'][1]}, batch {first['batch']}, "
-        f"on {first['device']} ({torch.get_num_threads()} threads); images/s (ms/step)",
+        f"Training step, crop {first['crop'][0]}x{first['crop'][1]}, batch {first['batch']} of "
+        f"{first.get('images', 'random pixels')}, on {first['device']} "
+        f"({torch.get_num_threads()} threads); images/s (ms/step)",
         "",
         "| option | ADFL | baseline |",
         "|---|---:|---:|",
@@ -147,8 +181,11 @@ def main(argv=None) -> int:
     p.add_argument("--options", default=",".join(OPTIONS), help="comma-separated, of: "
                    + ", ".join(OPTIONS))  # fmt: skip
     p.add_argument("--out", type=Path, help="also write step_options.{md,json} here")
+    p.add_argument("--data", type=Path, help="a prepared dataset: time real faces, not random "
+                   "pixels (fold 0's first training batch)")  # fmt: skip
     args = p.parse_args(argv)
-    rows = bench(args.preset, args.batch, args.steps, args.warmup, args.options.split(","))
+    rows = bench(args.preset, args.batch, args.steps, args.warmup, args.options.split(","),
+                 args.data)  # fmt: skip
     report(markdown(rows), rows, args.out, "step_options")
     return 0
 

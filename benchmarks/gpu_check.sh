@@ -5,8 +5,9 @@
 #   bash benchmarks/gpu_check.sh [--dry-run] [OUT_DIR]     # OUT_DIR: default $OUT, else a temp dir
 #
 # 1. the CUDA tests (tests/test_cuda.py; with pytest if it is installed, else run directly);
-# 2. the training-step benchmark at the paper's size (112x96, batch 64), each GPU option;
-# 3. a synthetic database (SUBJECTS, default 120 = CK+-sized), prepared with the CK+ protocol;
+# 2. a synthetic database (SUBJECTS, default 120 = CK+-sized), prepared with the CK+ protocol;
+# 3. the training-step benchmark at the paper's size (112x96, batch 64) on a batch of its
+#    faces, each GPU option;
 # 4. one fold of the `paper` preset, ADFL and baseline, for PAPER_EPOCHS epochs (default 5),
 #    extrapolated to the whole protocol (10 folds x 100 epochs x both models);
 # 5. the `colab` preset's 10-fold run of both models, timed (COLAB_FOLDS, default 0-9);
@@ -77,12 +78,13 @@ if $py -c "import pytest" 2>/dev/null; then
 else
     timed cuda_tests $py tests/test_cuda.py
 fi
-timed step_options $py benchmarks/bench_step_options.py "${step_args[@]}" --out "$out"
 timed synthetic $py -m adfl_teach synth --out "$work/synthetic" --subjects "$subjects" \
     --workers "$(nproc)" --no-progress
 timed prepare $py -m adfl_teach prepare ckplus --src "$work/synthetic" \
     --out "$work/prepared" --detector landmarks --quiet
 data="$work/prepared"
+timed step_options $py benchmarks/bench_step_options.py "${step_args[@]}" --data "$data" \
+    --out "$out"
 timed paper_fold $py -m adfl_teach cv --data "$data" --out "$work/paper" --preset "$paper" \
     --folds 0 --epochs "$paper_epochs" --quiet
 timed colab_run $py -m adfl_teach cv --data "$data" --out "$work/colab" --preset "$colab" \

@@ -147,13 +147,14 @@ def test_gpu_check_dry_run_writes_its_table():
         table = (Path(tmp) / "out/gpu_check.md").read_text()
         log = (Path(tmp) / "out/gpu_check.log").read_text()
     assert [s.split("\t")[0] for s in steps] == [
-        "cuda_tests", "step_options", "synthetic", "prepare", "paper_fold", "colab_run",
+        "cuda_tests", "synthetic", "prepare", "step_options", "paper_fold", "colab_run",
         "plain_pipeline", "epoch_breakdown",
     ]  # fmt: skip
     assert all(s.endswith("\t0") for s in steps), f"{steps}\n{log[-3000:]}"
     assert "Whole protocol (10 folds x adfl + baseline)" in table
     assert "| baseline | 2 |" in table  # the colab step ran two folds of each model
     assert "epoch 3: " in log and "bare step (one fixed batch" in log  # the epoch in parts
+    assert f"batch 32 of {tmp}/work/prepared" in table  # the step timed on the prepared faces
 
 
 def _run_without_pytest() -> int:
