@@ -238,9 +238,12 @@ def _cpu_quick() -> Config:
     (``benchmarks/bench_step_options.py --preset cpu-quick`` with one thread per job, as
     ``--jobs 2`` runs them; ``benchmarks/README.md``): 1.13x-1.26x faster per training step
     for both models, and only the order of the sums changes. ``torch.compile`` stays off (it
-    compiles for 11-25 s per process and model kind). AMP bf16 stays off: faster per step at
-    one thread, but 8 bits of mantissa change the arithmetic far more than an order of sums,
-    so it would need a reproduction of its own.
+    compiles for 11-25 s per process and model kind, and fuses kernels, so the rounding
+    changes too). AMP bf16 stays off: on real faces it is 1.13x faster per step than
+    ``channels_last`` alone (``bench_step_options.py --data``) and 1.09x-1.10x per epoch of
+    a training job, not worth 8 bits of mantissa, which change the arithmetic far more than
+    an order of sums; and a CPU without native bf16 support would take PyTorch's slower
+    fallback kernels (not measured: this machine has AVX512-BF16).
     """
     return Config(
         preset="cpu-quick",
