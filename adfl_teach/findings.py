@@ -21,6 +21,12 @@ def ci_text(row: dict) -> str:
     return "-" if ci is None else f"[{percent(ci[0])}, {percent(ci[1])}]"
 
 
+def difference_text(comparison: dict) -> str:
+    """A paired comparison as ``+d.dd [+l.ll, +h.hh]``, in points."""
+    low, high = comparison["difference_ci95"]
+    return f"{100 * comparison['difference']:+.2f} [{100 * low:+.2f}, {100 * high:+.2f}]"
+
+
 def row_label(row: dict) -> str:
     label = LABELS.get(row["name"], row["name"])
     return f"{label} ({BEYOND_PAPER})" if row["beyond_paper"] else label
@@ -188,8 +194,7 @@ def variant_effects(report: dict) -> str | None:
     if not rated:
         return None
     found = [
-        f"{row_label(row)} {100 * row['vs_paper']['difference']:+.2f} "
-        f"[{100 * low:+.2f}, {100 * high:+.2f}]"
+        f"{row_label(row)} {difference_text(row['vs_paper'])}"
         for row, (low, high) in rated
         if low > 0 or high < 0
     ]

@@ -7,7 +7,7 @@ number is read from the two reports (:mod:`adfl_teach.findings` formats one repo
 
 from __future__ import annotations
 
-from adfl_teach.findings import percent, row_label
+from adfl_teach.findings import difference_text, percent, row_label
 
 
 def _inside(value: float, ci) -> bool:
@@ -83,12 +83,6 @@ def rerun_text(report: dict, earlier: dict) -> str | None:
 def _finding(comparison: dict | None) -> bool | None:
     ci = (comparison or {}).get("difference_ci95")
     return None if not ci else ci[0] > 0 or ci[1] < 0
-
-
-def difference_text(comparison: dict) -> str:
-    """A paired comparison as ``+d.dd [+l.ll, +h.hh]``, in points."""
-    low, high = comparison["difference_ci95"]
-    return f"{100 * comparison['difference']:+.2f} [{100 * low:+.2f}, {100 * high:+.2f}]"
 
 
 def verdict_changes(report: dict, earlier: dict) -> list[str]:

@@ -46,9 +46,8 @@ def section(report_path: Path, earlier_path: Path | None) -> str:
         if moved:
             text += (
                 f"\n\nHow firm are these verdicts? The same command ran before in "
-                f"{memory_layout(earlier)} "
-                f"memory order, which changes only the rounding (`{earlier_path.name}`, "
-                f"compared in chapter 14): {moved}"
+                f"{memory_layout(earlier)} memory order, which changes only the rounding "
+                f"(`{earlier_path.name}`, compared in chapter 14): {moved}"
             )
     return text
 
