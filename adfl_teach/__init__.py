@@ -11,7 +11,7 @@ Modules by concept: :mod:`~adfl_teach.config` (paper numbers, presets),
 :mod:`~adfl_teach.layers` and :mod:`~adfl_teach.model` (Table 1, Fig. 2, the routing),
 :mod:`~adfl_teach.losses` (eqs. 2-8), :mod:`~adfl_teach.training` (sec. 3.1),
 :mod:`~adfl_teach.evaluation` (ten-crop accuracy), :mod:`~adfl_teach.diagnostics` (the
-adversarial game), :mod:`~adfl_teach.crops` (the ten crops), :mod:`~adfl_teach.toydata`.
+adversarial game), :mod:`~adfl_teach.crops` (the ten crops), :mod:`~adfl_teach.teaching.toydata`.
 """
 
 from adfl_teach.config import Config, ConfigError, get_preset

@@ -6,7 +6,7 @@ nothing else changes. Besides the fixed names, AMS overrides are parsed from the
 
 Variants whose name starts with ``beyond-`` are remedies that are *not* in the paper
 (``Variant.beyond_paper``); every list and table marks them "beyond the paper". The runner
-that cross-validates variants is :func:`adfl_teach.experiments.ablate`.
+that cross-validates variants is :func:`adfl_teach.experiments.pipelines.ablate`.
 """
 
 from __future__ import annotations

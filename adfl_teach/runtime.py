@@ -106,7 +106,7 @@ def _write_temporary(path: Path, write) -> str:
 def remove_temporaries(directory: str | Path) -> list[Path]:
     """Remove the temporary files (``.<name>.*.tmp``) that atomic writes interrupted by a
     kill left in ``directory``; return them. Call it only where no other process may be
-    writing into ``directory`` (e.g. holding :func:`adfl_teach.rundir.job_lock`)."""
+    writing into ``directory`` (e.g. holding :func:`adfl_teach.experiments.rundir.job_lock`)."""
     stale = [p for p in Path(directory).glob(".*.tmp") if p.is_file()]
     for path in stale:
         path.unlink(missing_ok=True)

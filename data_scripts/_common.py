@@ -16,7 +16,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adfl_teach.cli import run_guarded
-from adfl_teach.commands.prepare import add_arguments, run
+from adfl_teach.cli.commands.prepare import add_arguments, run
 from adfl_teach.data.protocols import PROTOCOLS
 
 

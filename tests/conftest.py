@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from adfl_teach import plotting  # noqa: E402
-from adfl_teach.toydata import striped_imageset  # noqa: E402
+from adfl_teach.teaching import plotting  # noqa: E402
+from adfl_teach.teaching.toydata import striped_imageset  # noqa: E402
 
 torch.set_num_threads(2)
 

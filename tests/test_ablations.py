@@ -12,7 +12,7 @@ from adfl_teach.ablations import VARIANTS, format_variants, get_variant
 from adfl_teach.cli import main
 from adfl_teach.config import get_preset
 from adfl_teach.data.imageset import ImageSet
-from adfl_teach.experiments import format_ablation
+from adfl_teach.experiments.pipelines import format_ablation
 from adfl_teach.layers import AMSClassifier, SoftmaxClassifier
 from adfl_teach.losses import adfl_objective
 from adfl_teach.model import create_model as build_model

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from adfl_teach import ams_plots, plotting
+from adfl_teach.teaching import ams_plots, plotting
 
 pytestmark = pytest.mark.usefixtures("book_style")
 

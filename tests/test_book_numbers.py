@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from adfl_teach.findings import difference_text
+from adfl_teach.experiments.findings import difference_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "14_reproduction.ipynb"

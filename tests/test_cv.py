@@ -13,13 +13,13 @@ import torch
 from prepared_fakes import write_prepared
 
 from adfl_teach.config import get_preset
-from adfl_teach.cv import RunMismatchError, cross_validate, fold_dir, run_fold
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
-from adfl_teach.probes import probe_run
-from adfl_teach.rundir import JobBusyError, job_lock
-from adfl_teach.summary import format_summary, summarize
-from adfl_teach.toydata import striped_imageset
+from adfl_teach.experiments.cv import RunMismatchError, cross_validate, fold_dir, run_fold
+from adfl_teach.experiments.probes import probe_run
+from adfl_teach.experiments.rundir import JobBusyError, job_lock
+from adfl_teach.experiments.summary import format_summary, summarize
+from adfl_teach.teaching.toydata import striped_imageset
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 RESULT_FIELDS = {

@@ -7,7 +7,6 @@ import pytest
 import scipy.stats
 import torch
 
-from adfl_teach import plotting
 from adfl_teach.config import get_preset
 from adfl_teach.diagnostics import (
     COLLAPSE_PRIOR_MARGIN,
@@ -17,6 +16,7 @@ from adfl_teach.diagnostics import (
     feature_spread_ratio,
     label_prior_entropy,
 )
+from adfl_teach.teaching import plotting
 from adfl_teach.training import train
 
 GAME_KEYS = {

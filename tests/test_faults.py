@@ -14,9 +14,9 @@ import torch
 from prepared_fakes import write_prepared
 
 from adfl_teach.config import get_preset
-from adfl_teach.cv import cross_validate
 from adfl_teach.data.imageset import ImageSet
-from adfl_teach.rundir import fold_dir
+from adfl_teach.experiments.cv import cross_validate
+from adfl_teach.experiments.rundir import fold_dir
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 SEEDS, FOLDS, EPOCHS = (0, 1), (0, 1), 2
@@ -85,7 +85,7 @@ def test_killed_at_every_point_the_rerun_equals_an_uninterrupted_run(
 ORPHAN_PARENT = """
 import os, sys, time, multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from adfl_teach.jobs import _start_worker
+from adfl_teach.experiments.jobs import _start_worker
 pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                            initializer=_start_worker, initargs=(1,))
 print(pool.submit(os.getpid).result(), flush=True)

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adfl_teach import figures, plotting
 from adfl_teach.model import BRANCH_PARTS, PARTS, ROUTING
+from adfl_teach.teaching import figures, plotting
 
 pytestmark = pytest.mark.usefixtures("book_style")
 

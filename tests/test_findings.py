@@ -3,7 +3,7 @@
 import pytest
 
 from adfl_teach.diagnostics import collapse_signature
-from adfl_teach.findings import (
+from adfl_teach.experiments.findings import (
     diagnostics_history,
     paper_claim,
     spread_against_control,

@@ -5,8 +5,8 @@ import sys
 import pytest
 import torch
 
-from adfl_teach import notebook
 from adfl_teach.config import ConfigError
+from adfl_teach.teaching import notebook
 
 
 def test_workdir_honours_adfl_home(tmp_path, monkeypatch):
@@ -87,7 +87,7 @@ def test_on_colab_follows_google_colab_module(monkeypatch):
     assert notebook.on_colab()
 
 
-# --- adfl_teach.teaching: the chapters' show-and-check helpers ---
+# --- adfl_teach.teaching.demos: the chapters' show-and-check helpers ---
 
 
 def _smoke_adfl(seed=0):
@@ -100,32 +100,33 @@ def _smoke_adfl(seed=0):
 
 
 def test_output_shapes_records_each_named_module_and_removes_its_hooks():
-    from adfl_teach import teaching
+    from adfl_teach.teaching import demos
 
     model, cfg = _smoke_adfl()
     images = torch.zeros(3, 3, *cfg.data.crop, dtype=torch.uint8)
     parts = {"f_e": model.expression_branch, "dispeller": model.dispeller}
-    shapes = teaching.output_shapes(model, images, parts)
+    shapes = demos.output_shapes(model, images, parts)
     assert shapes == {"f_e": (3, cfg.model.feature_dim), "dispeller": (3, 8)}
     assert not model.expression_branch._forward_hooks and not model.dispeller._forward_hooks
 
 
 def test_output_shapes_names_modules_that_did_not_run():
-    from adfl_teach import teaching
+    from adfl_teach.teaching import demos
 
     model, cfg = _smoke_adfl()
     images = torch.zeros(1, 3, *cfg.data.crop, dtype=torch.uint8)
     with pytest.raises(ValueError, match="did not run"):
-        teaching.output_shapes(model, images, {"stray": torch.nn.Linear(2, 2)})
+        demos.output_shapes(model, images, {"stray": torch.nn.Linear(2, 2)})
 
 
 def test_trace_batch_means_are_the_library_terms_and_neutral_is_masked():
-    from adfl_teach import losses, teaching
+    from adfl_teach import losses
+    from adfl_teach.teaching import demos
 
     model, cfg = _smoke_adfl()
     labels = torch.tensor([0, 1, 2, 0, 5, 7])
     out = model(torch.randint(0, 256, (6, 3, *cfg.data.crop), dtype=torch.uint8))
-    table = teaching.trace_batch(out, labels, cfg.loss)
+    table = demos.trace_batch(out, labels, cfg.loss)
     terms = losses.adfl_objective(out, labels, cfg.loss)
     for term in ("l_d", "l_a", "l_n", "l_r"):
         assert table[term].mean() == pytest.approx(terms[term].item(), rel=1e-5), term
@@ -136,31 +137,31 @@ def test_trace_batch_means_are_the_library_terms_and_neutral_is_masked():
 
 
 def test_check_reports_unanswered_right_and_wrong(capsys):
-    from adfl_teach import teaching
+    from adfl_teach.teaching import demos
 
-    assert teaching.check(None, {1}) is None
-    assert teaching.check({1}, {1}) is True
-    assert teaching.check({2}, {1}, "look again") is False
+    assert demos.check(None, {1}) is None
+    assert demos.check({1}, {1}) is True
+    assert demos.check({2}, {1}, "look again") is False
     out = capsys.readouterr().out
     assert "not answered yet" in out and "correct" in out and "look again" in out
 
 
 def test_parts_moved_follows_the_variant_config():
-    from adfl_teach import teaching
     from adfl_teach.config import get_preset
     from adfl_teach.model import ROUTING
+    from adfl_teach.teaching import demos
 
     cfg = get_preset("smoke")
-    assert teaching.parts_moved(cfg, "l_a") == ROUTING["l_a"]
-    no_adversary = teaching.parts_moved(cfg.replace(loss={"lambda_n": 0.0}))
+    assert demos.parts_moved(cfg, "l_a") == ROUTING["l_a"]
+    no_adversary = demos.parts_moved(cfg.replace(loss={"lambda_n": 0.0}))
     assert "dispeller" not in no_adversary and "neutral_branch" not in no_adversary
-    assert "neutral_branch" in teaching.parts_moved(cfg)
+    assert "neutral_branch" in demos.parts_moved(cfg)
 
 
 def test_check_l_n_accepts_the_equation_and_names_each_failure():
     import torch.nn.functional as F
 
-    from adfl_teach import teaching
+    from adfl_teach.teaching import demos
 
     def right(logits, labels, neutral):
         keep = labels != neutral
@@ -175,14 +176,14 @@ def test_check_l_n_accepts_the_equation_and_names_each_failure():
     def unmasked(logits, labels, neutral):
         return -F.log_softmax(logits, dim=1).mean()
 
-    assert teaching.check_l_n(right) == []
-    assert [f.split(":")[0] for f in teaching.check_l_n(unstable)] == ["case 4"]
-    assert len(teaching.check_l_n(unmasked)) >= 3
-    assert "raised" in teaching.check_l_n(lambda *a: 1 / 0)[0]
+    assert demos.check_l_n(right) == []
+    assert [f.split(":")[0] for f in demos.check_l_n(unstable)] == ["case 4"]
+    assert len(demos.check_l_n(unmasked)) >= 3
+    assert "raised" in demos.check_l_n(lambda *a: 1 / 0)[0]
 
 
 def test_check_report_run_needs_two_variants_and_complete_seeds(tmp_path, capsys):
-    from adfl_teach import teaching
+    from adfl_teach.teaching import demos
 
     def finish(variant, seed, folds):
         (tmp_path / variant).mkdir(exist_ok=True)
@@ -194,15 +195,15 @@ def test_check_report_run_needs_two_variants_and_complete_seeds(tmp_path, capsys
 
     for seed in (0, 1, 2):
         finish("paper", seed, range(10))
-    assert not teaching.check_report_run(tmp_path)  # one variant is no comparison
+    assert not demos.check_report_run(tmp_path)  # one variant is no comparison
     for seed in (0, 1):
         finish("ams-s16", seed, range(10))
     finish("ams-s16", 2, range(9))  # fold 9 of seed 2 missing
-    assert not teaching.check_report_run(tmp_path)
+    assert not demos.check_report_run(tmp_path)
     assert "missing {2: [9]}" in capsys.readouterr().out
     (tmp_path / "ams-s16" / "seed_2" / "adfl" / "fold_9").mkdir(parents=True)
     (tmp_path / "ams-s16" / "seed_2" / "adfl" / "fold_9" / "result.json").write_text("{}")
-    assert teaching.check_report_run(tmp_path)
+    assert demos.check_report_run(tmp_path)
 
 
 class FakeMetadata:

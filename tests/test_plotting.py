@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from adfl_teach import plotting
+from adfl_teach.teaching import plotting
 
 pytestmark = pytest.mark.usefixtures("book_style")
 

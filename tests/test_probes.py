@@ -9,8 +9,8 @@ import torch
 from scipy import stats
 from sklearn.dummy import DummyClassifier
 
-from adfl_teach import probes
-from adfl_teach.probes import (
+from adfl_teach.experiments import probes
+from adfl_teach.experiments.probes import (
     finished_folds,
     format_probes,
     probe_fold,
@@ -150,9 +150,9 @@ def trained_run(tmp_path_factory):
     from prepared_fakes import write_prepared
 
     from adfl_teach.config import get_preset
-    from adfl_teach.cv import cross_validate
     from adfl_teach.data.imageset import ImageSet
-    from adfl_teach.toydata import striped_imageset
+    from adfl_teach.experiments.cv import cross_validate
+    from adfl_teach.teaching.toydata import striped_imageset
 
     root = tmp_path_factory.mktemp("probe_run")
     data = striped_imageset(200, seed=0)
@@ -167,7 +167,7 @@ def trained_run(tmp_path_factory):
 
 def test_probe_run_fits_on_the_training_folds_of_a_trained_run(trained_run, fit_calls):
     from adfl_teach.data.prepared import load_prepared
-    from adfl_teach.rundir import CHECKPOINT, fold_dir
+    from adfl_teach.experiments.rundir import CHECKPOINT, fold_dir
     from adfl_teach.training import load_model
 
     prepared, run, cfg = trained_run
@@ -196,8 +196,8 @@ def test_probe_run_refuses_a_dataset_the_run_was_not_made_with(trained_run, tmp_
     from prepared_fakes import write_prepared
 
     from adfl_teach.data.imageset import ImageSet
-    from adfl_teach.rundir import RunMismatchError
-    from adfl_teach.toydata import striped_imageset
+    from adfl_teach.experiments.rundir import RunMismatchError
+    from adfl_teach.teaching.toydata import striped_imageset
 
     _, run, _ = trained_run
     data = striped_imageset(200, seed=5)  # other pixels, same layout

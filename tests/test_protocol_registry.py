@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from adfl_teach import summary
 from adfl_teach.cli import main as cli_main
 from adfl_teach.data import protocols
 from adfl_teach.data.protocols import PROTOCOLS, Protocol, get_protocol
+from adfl_teach.experiments import summary
 
 
 class Tiny(Protocol):

@@ -9,8 +9,8 @@ from scipy import stats
 
 from adfl_teach.cli import main
 from adfl_teach.diagnostics import collapse_signature
-from adfl_teach.findings import markdown_table, wall_time
-from adfl_teach.reproduction import Request, busy_seconds, ranges
+from adfl_teach.experiments.findings import markdown_table, wall_time
+from adfl_teach.experiments.reproduction import Request, busy_seconds, ranges
 
 BASE = ["reproduce", "--preset", "smoke", "--subjects", "10", "--folds", "0-1", "--epochs", "1",
         "--jobs", "1", "--quiet"]  # fmt: skip

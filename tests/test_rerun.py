@@ -2,7 +2,7 @@
 
 import pytest
 
-from adfl_teach.rerun import rerun_shifts, rerun_text, verdict_changes
+from adfl_teach.experiments.rerun import rerun_shifts, rerun_text, verdict_changes
 
 
 def test_a_rerun_is_compared_row_by_row_and_seed_by_seed():

@@ -14,11 +14,11 @@ from prepared_fakes import write_prepared
 
 from adfl_teach.cli import main
 from adfl_teach.config import get_preset
-from adfl_teach.cv import cross_validate
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
-from adfl_teach.rundir import RUN_FORMAT, RUN_JSON, RunMismatchError, fold_dir, open_run
-from adfl_teach.summary import summarize
+from adfl_teach.experiments.cv import cross_validate
+from adfl_teach.experiments.rundir import RUN_FORMAT, RUN_JSON, RunMismatchError, fold_dir, open_run
+from adfl_teach.experiments.summary import summarize
 from adfl_teach.training import CheckpointMismatchError
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")

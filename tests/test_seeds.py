@@ -10,10 +10,10 @@ from scipy import stats as scipy_stats
 
 from adfl_teach.cli import main
 from adfl_teach.config import get_preset
-from adfl_teach.cv import cross_validate
 from adfl_teach.data.imageset import ImageSet
-from adfl_teach.rundir import fold_dir
-from adfl_teach.summary import format_summary, summarize
+from adfl_teach.experiments.cv import cross_validate
+from adfl_teach.experiments.rundir import fold_dir
+from adfl_teach.experiments.summary import format_summary, summarize
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from adfl_teach.stats import mean_ci95, paired_tests
-from adfl_teach.summary import model_summary, paired_comparison
+from adfl_teach.experiments.stats import mean_ci95, paired_tests
+from adfl_teach.experiments.summary import model_summary, paired_comparison
 
 
 def test_mean_ci95_is_the_student_t_interval_over_seeds():

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adfl_teach.expressions import CKPLUS_CLASSES
+from adfl_teach.classes import CKPLUS_CLASSES
 
 #: The CK+ expression names; the CK+ label codes are the list positions (0 neutral ... 7
 #: surprise), NOTES "Protocols".

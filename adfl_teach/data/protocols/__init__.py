@@ -28,7 +28,7 @@ A protocol is one file. Everything else the project shows about it is derived fr
    raises :class:`~adfl_teach.data.prepared.DatasetError` naming the file.
 2. Add the class to :data:`PROTOCOLS` below (or call :func:`register`). From then on
    ``adfl-teach prepare <name>`` and its help text, the result tables
-   (:data:`TABLE_2_COLUMNS`, :data:`DATABASE_NAMES`, read by :mod:`adfl_teach.summary`)
+   (:data:`TABLE_2_COLUMNS`, :data:`DATABASE_NAMES`, read by :mod:`adfl_teach.experiments.summary`)
    know it.
 3. For a data script, add ``data_scripts/<data_script>``: three lines calling
    ``_common.main("<name>")`` (see ``prepare_oulu.py``); its help text comes from the class.

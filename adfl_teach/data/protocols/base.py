@@ -81,7 +81,7 @@ class Protocol:
         help: one line for ``adfl-teach prepare --help``.
         obtain: where the database comes from (the data script's ``--help``).
         table2_column: the database's column in the paper's Table 2
-            (:data:`adfl_teach.summary.TABLE_2`), or None for a database the paper did not use.
+            (:data:`adfl_teach.experiments.summary.TABLE_2`), or None for a database the paper did not use.
         data_script: the wrapper's file name in ``data_scripts/``, or None for none.
     """
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adfl_teach.classes import CKPLUS_CLASSES
 from adfl_teach.data.prepared import DatasetError
 from adfl_teach.data.protocols.base import (
     Collection,
@@ -40,7 +41,6 @@ from adfl_teach.data.protocols.base import (
     list_images,
     parse_label_code,
 )
-from adfl_teach.expressions import CKPLUS_CLASSES
 
 #: The CK+ classes; the Emotion code is the class index (neutral = 0).
 CLASSES = CKPLUS_CLASSES

@@ -38,6 +38,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from adfl_teach.classes import BASIC_CLASSES
 from adfl_teach.data.prepared import DatasetError
 from adfl_teach.data.protocols.base import (
     VIDEO_SUFFIXES,
@@ -50,7 +51,6 @@ from adfl_teach.data.protocols.base import (
     parse_label_code,
     safe_name,
 )
-from adfl_teach.expressions import BASIC_CLASSES
 
 CLASSES = BASIC_CLASSES
 #: MMI emotion code -> class index of CLASSES (1 anger ... 6 surprise; identical numbering).

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adfl_teach.classes import BASIC_CLASSES, BASIC_SIX
 from adfl_teach.data.prepared import DatasetError
 from adfl_teach.data.protocols.base import (
     Collection,
@@ -29,7 +30,6 @@ from adfl_teach.data.protocols.base import (
     list_dirs,
     list_images,
 )
-from adfl_teach.expressions import BASIC_CLASSES, BASIC_SIX
 
 CLASSES = BASIC_CLASSES
 PEAK_FRAMES = 3

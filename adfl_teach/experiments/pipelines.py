@@ -4,7 +4,7 @@
 ``main_job`` adds the cross-validation of ADFL and the baseline and returns the table;
 ``ablate`` cross-validates ADFL under several registry variants
 (:mod:`adfl_teach.ablations`) and compares them; ``reproduce`` runs all of it over several
-seeds and writes the reproduction report (:mod:`adfl_teach.reproduction`). Every step checks
+seeds and writes the reproduction report (:mod:`adfl_teach.experiments.reproduction`). Every step checks
 for a finished result first, so reruns continue instead of repeating.
 """
 
@@ -15,17 +15,17 @@ from pathlib import Path
 
 from adfl_teach.ablations import BEYOND_PAPER, get_variant
 from adfl_teach.config import Config
-from adfl_teach.cv import cross_validate, plan_jobs
 from adfl_teach.data.prepare import prepare
 from adfl_teach.data.prepared import load_prepared
-from adfl_teach.jobs import run_jobs
-from adfl_teach.probes import probe_run
-from adfl_teach.reproduction import REPORT, Request, build_report
+from adfl_teach.experiments.cv import cross_validate, plan_jobs
+from adfl_teach.experiments.jobs import run_jobs
+from adfl_teach.experiments.probes import probe_run
+from adfl_teach.experiments.reproduction import REPORT, Request, build_report
+from adfl_teach.experiments.summary import format_summary, summarize
 from adfl_teach.runtime import atomic_write_json, read_json
-from adfl_teach.summary import format_summary, summarize
 from adfl_teach.synth import generate_database
 
-# what the ablation table keeps of each variant's summary (adfl_teach.summary.model_summary)
+# what the ablation table keeps of each variant's summary (adfl_teach.experiments.summary.model_summary)
 ABLATION_COLUMNS = (
     "seeds",
     "mean_accuracy",
@@ -157,7 +157,7 @@ def reproduce(
     progress: bool = True,
     collected_by: str = "",
 ) -> dict:
-    """The whole reproduction into ``request.out`` (layout: :mod:`adfl_teach.reproduction`):
+    """The whole reproduction into ``request.out`` (layout: :mod:`adfl_teach.experiments.reproduction`):
     synthetic database (or ``request.data``, a prepared dataset) -> cross-validation of ADFL
     and the baseline -> ADFL under each variant -> (``probes``) linear probes of ADFL's
     features -> the report, written to ``report`` (default ``OUT/reproduction.json``) and
@@ -187,7 +187,7 @@ def reproduce(
 
 def probe_report(request: Request, run_probes: bool, progress: bool) -> dict | None:
     """Linear probes of ADFL's features over every finished (seed, fold) of ``OUT/cv``
-    (:mod:`adfl_teach.probes`; run when asked, else read back when a run wrote them)."""
+    (:mod:`adfl_teach.experiments.probes`; run when asked, else read back when a run wrote them)."""
     run = request.out / "cv"
     if run_probes:
         return probe_run(request.prepared, run, "adfl", list(request.seeds), progress)

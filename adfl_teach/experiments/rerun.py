@@ -2,12 +2,12 @@
 after a change that moves only the floating-point rounding (``cpu-quick``'s
 ``channels_last``, chapter 14). Per row the shift of the mean and of each seed, whether each
 mean lies inside the other's 95 % CI, and which comparisons changed their verdict. Every
-number is read from the two reports (:mod:`adfl_teach.findings` formats one report).
+number is read from the two reports (:mod:`adfl_teach.experiments.findings` formats one report).
 """
 
 from __future__ import annotations
 
-from adfl_teach.findings import difference_text, percent, row_label
+from adfl_teach.experiments.findings import difference_text, percent, row_label
 
 
 def _inside(value: float, ci) -> bool:

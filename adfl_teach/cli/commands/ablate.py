@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from adfl_teach.ablations import format_variants
-from adfl_teach.commands.common import (
+from adfl_teach.cli.commands.common import (
     add_jobs_argument,
     add_preset_argument,
     config_from_args,
     parse_folds,
     parse_seeds,
 )
-from adfl_teach.experiments import ablate, format_ablation
+from adfl_teach.experiments.pipelines import ablate, format_ablation
 
 
 def register(subparsers) -> None:

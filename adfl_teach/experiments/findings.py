@@ -1,13 +1,13 @@
 """What the reproduction report says: its table, the verdict of each comparison, and the
 histories behind its plots. Everything here formats numbers read from the report
-(:mod:`adfl_teach.reproduction`); nothing is typed in. Used by ``adfl-teach reproduce``, the
+(:mod:`adfl_teach.experiments.reproduction`); nothing is typed in. Used by ``adfl-teach reproduce``, the
 book's reproduction chapter and ``scripts/readme_results.py``.
 """
 
 from __future__ import annotations
 
 from adfl_teach.ablations import BEYOND_PAPER
-from adfl_teach.reproduction import ranges
+from adfl_teach.experiments.reproduction import ranges
 
 LABELS = {"baseline": "baseline", "adfl": "ADFL as published"}
 
@@ -141,7 +141,7 @@ def paper_claim(report: dict) -> str:
 
 def diagnostics_history(row: dict) -> list[dict]:
     """A row's per-epoch diagnostics (columns) as a history (one dict per epoch), the form
-    :func:`adfl_teach.plotting.plot_game` and :func:`~adfl_teach.diagnostics.collapse_signature`
+    :func:`adfl_teach.teaching.plotting.plot_game` and :func:`~adfl_teach.diagnostics.collapse_signature`
     read."""
     columns = {k: v for k, v in row["diagnostics"].items() if isinstance(v, list) and k != "folds"}
     return [dict(zip(columns, values)) for values in zip(*columns.values())]

@@ -2,7 +2,7 @@
 
 Every chapter starts with::
 
-    from adfl_teach import notebook
+    from adfl_teach.teaching import notebook
     PRESET = None  # None: $ADFL_PRESET, else "auto" (GPU -> colab, CPU -> cpu-quick)
     cfg = notebook.setup(PRESET)
 
@@ -88,7 +88,7 @@ def setup(preset: str | None = None, seed: int = 0, quiet: bool = False, **chang
     ``changes`` are passed to :func:`adfl_teach.config.get_preset`
     (e.g. ``loss={"margin": 0.2}``).
     """
-    from adfl_teach import plotting
+    from adfl_teach.teaching import plotting
 
     cfg = get_preset(preset, **changes)
     if seed != cfg.seed:

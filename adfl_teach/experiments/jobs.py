@@ -1,9 +1,9 @@
 """Jobs of a run: one (seed, model, fold) trained and tested, and many run at once.
 
 A job is read back when its ``result.json`` exists, resumed from its checkpoint when one
-exists, and trained otherwise, holding its lock all the while (:mod:`adfl_teach.rundir`).
+exists, and trained otherwise, holding its lock all the while (:mod:`adfl_teach.experiments.rundir`).
 :func:`run_jobs` runs the unfinished ones ``workers`` at a time in spawned processes; a
-worker exits the moment its parent does. :mod:`adfl_teach.cv` plans the jobs of a protocol.
+worker exits the moment its parent does. :mod:`adfl_teach.experiments.cv` plans the jobs of a protocol.
 """
 
 from __future__ import annotations
@@ -23,8 +23,15 @@ import torch
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset, load_prepared
 from adfl_teach.evaluation import evaluate
+from adfl_teach.experiments.rundir import (
+    CHECKPOINT,
+    RESULT,
+    fold_dir,
+    job_identity,
+    job_lock,
+    read_result,
+)
 from adfl_teach.model import MODEL_KINDS
-from adfl_teach.rundir import CHECKPOINT, RESULT, fold_dir, job_identity, job_lock, read_result
 from adfl_teach.runtime import atomic_write_json, fault_point, progress_bar
 from adfl_teach.training import train
 
@@ -70,7 +77,7 @@ def run_job(
     track_test_accuracy: bool = False,
 ) -> dict | None:
     """Run (or resume, or read back) one job, holding its lock
-    (:func:`~adfl_teach.rundir.job_lock`); see :func:`adfl_teach.cv.run_fold`."""
+    (:func:`~adfl_teach.experiments.rundir.job_lock`); see :func:`adfl_teach.experiments.cv.run_fold`."""
     done = read_result(job.run, job.kind, job.fold, job.seed, job.identity)
     if done is not None:
         return done

@@ -4,7 +4,7 @@ of eq. (7) as a feature turns away from its class weight.
 The loss curve is computed by the library's own :func:`adfl_teach.losses.ams_logits`, so
 the figure shows the equation the model trains with, not a copy of it::
 
-    from adfl_teach import ams_plots
+    from adfl_teach.teaching import ams_plots
     ams_plots.ams_explorer(features, labels, weights, margin=0.35, scale=10.0)
 """
 
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from adfl_teach.losses import ams_logits
-from adfl_teach.plotting import palette, plot_curves, subplots
+from adfl_teach.teaching.plotting import palette, plot_curves, subplots
 
 _CIRCLE_POINTS = 721  # angles at which the decision regions are drawn (every 0.5 degree)
 _MARGIN_RING = 1.12  # radius of the dotted ring that marks where the margin condition holds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adfl_teach.summary import format_summary, summarize
+from adfl_teach.experiments.summary import format_summary, summarize
 
 
 def register(subparsers) -> None:

@@ -1,6 +1,6 @@
 """The reproduction report: everything the book's reproduction chapter and the README quote.
 
-:func:`adfl_teach.experiments.reproduce` runs the experiment into one folder::
+:func:`adfl_teach.experiments.pipelines.reproduce` runs the experiment into one folder::
 
     OUT/synthetic, OUT/prepared         the synthetic database and its CK+-protocol form
     OUT/cv                              ADFL as published and the baseline, every seed
@@ -26,10 +26,15 @@ import numpy as np
 
 from adfl_teach.ablations import get_variant
 from adfl_teach.diagnostics import collapse_signature
-from adfl_teach.rundir import RESULT, collect_results, fold_dir, read_run
+from adfl_teach.experiments.rundir import RESULT, collect_results, fold_dir, read_run
+from adfl_teach.experiments.stats import CI_METHOD, TESTS, mean_ci95
+from adfl_teach.experiments.summary import (
+    model_summary,
+    paired_comparison,
+    paper_rows,
+    pooled_accuracy,
+)
 from adfl_teach.runtime import read_json
-from adfl_teach.stats import CI_METHOD, TESTS, mean_ci95
-from adfl_teach.summary import model_summary, paired_comparison, paper_rows, pooled_accuracy
 
 REPORT_FORMAT = "adfl-teach/reproduction-1"
 REPORT = "reproduction.json"
@@ -48,7 +53,7 @@ DIAGNOSTIC_KEYS = (
     "fn_spread_ratio",
     "test_accuracy",
 )
-#: What a row keeps of :func:`adfl_teach.summary.model_summary`.
+#: What a row keeps of :func:`adfl_teach.experiments.summary.model_summary`.
 ROW_KEYS = (
     "seeds", "mean_accuracy", "ci95", "per_seed", "overall_accuracy", "folds",
     "fold_accuracies", "mean_fold_accuracy", "std_fold_accuracy", "per_class_accuracy",
@@ -243,7 +248,7 @@ def build_report(request: Request, collected_by: str = "", stages=None, probes=N
 
 
 def compare(mine: dict, other: dict) -> dict:
-    """:func:`~adfl_teach.summary.paired_comparison` (per fold, with its tests), plus the
+    """:func:`~adfl_teach.experiments.summary.paired_comparison` (per fold, with its tests), plus the
     difference of the pooled accuracies per common seed and its mean with a 95 % CI."""
     result = paired_comparison(mine, other)
     seeds = sorted(set(mine) & set(other))

@@ -2,11 +2,11 @@
 
 Each (seed, model, fold) is one *job*: train on every fold but k, test on fold k, write
 ``RUN/seed_<s>/<model>/fold_<k>/result.json`` (layout and run checks:
-:mod:`adfl_teach.rundir`). Jobs are independent. A finished job is read back, not
+:mod:`adfl_teach.experiments.rundir`). Jobs are independent. A finished job is read back, not
 retrained; an unfinished one resumes from its last epoch checkpoint. So an interrupted run
 loses at most one epoch, and folds can be spread over machines (``--folds 3``) and merged by
 ``adfl-teach summarize``. ``jobs=N`` runs N jobs at once in worker processes, each with
-1/N of the CPU threads (:func:`adfl_teach.jobs.run_jobs`).
+1/N of the CPU threads (:func:`adfl_teach.experiments.jobs.run_jobs`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset, load_prepared
-from adfl_teach.jobs import Job, check_job, run_job, run_jobs
-from adfl_teach.rundir import CHECKPOINT, RESULT, RunMismatchError, fold_dir, open_run
+from adfl_teach.experiments.jobs import Job, check_job, run_job, run_jobs
+from adfl_teach.experiments.rundir import CHECKPOINT, RESULT, RunMismatchError, fold_dir, open_run
 
 __all__ = [
     "CHECKPOINT",

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from adfl_teach.ablations import get_variant
-from adfl_teach.commands.common import (
+from adfl_teach.cli.commands.common import (
     add_jobs_argument,
     add_preset_argument,
     config_from_args,
     parse_folds,
     parse_seeds,
 )
-from adfl_teach.cv import cross_validate
-from adfl_teach.summary import format_summary, summarize
+from adfl_teach.experiments.cv import cross_validate
+from adfl_teach.experiments.summary import format_summary, summarize
 
 
 def register(subparsers) -> None:

@@ -32,7 +32,7 @@ import torch
 
 from adfl_teach.crops import take_crops
 from adfl_teach.data.prepared import load_prepared
-from adfl_teach.rundir import (
+from adfl_teach.experiments.rundir import (
     CHECKPOINT,
     RUN_JSON,
     RunMismatchError,
@@ -40,8 +40,8 @@ from adfl_teach.rundir import (
     fold_dir,
     read_run,
 )
+from adfl_teach.experiments.stats import mean_ci95
 from adfl_teach.runtime import atomic_write_json, progress_bar
-from adfl_teach.stats import mean_ci95
 from adfl_teach.training import load_model
 
 FEATURES = ("f_e", "f_n", "f_r")
@@ -161,7 +161,7 @@ def probe_checkpoint(data, checkpoint: str | Path, fold: int) -> dict:
 def finished_folds(run: str | Path, model: str, seeds=None) -> dict[int, dict[int, Path]]:
     """``{seed: {fold: fold directory}}`` of the finished jobs of ``model`` in ``RUN``
     (``RUN/seed_<s>/<model>/fold_<k>/``, results validated by
-    :func:`adfl_teach.rundir.collect_results`); only ``seeds`` if given."""
+    :func:`adfl_teach.experiments.rundir.collect_results`); only ``seeds`` if given."""
     found = collect_results(run)
     return {
         s: {k: fold_dir(run, model, k, s) for k in sorted(found[s][model])}
@@ -185,7 +185,7 @@ def mean_table(tables) -> dict:
 
 def summarise_probes(model: str, per_seed: dict[int, dict[int, dict]]) -> dict:
     """Per seed the mean over its folds; overall the mean over seeds, with a 95 % CI over
-    seeds when there are two or more (:func:`adfl_teach.stats.mean_ci95`)."""
+    seeds when there are two or more (:func:`adfl_teach.experiments.stats.mean_ci95`)."""
     seeds = sorted(per_seed)
     seed_means = {s: mean_table(per_seed[s].values()) for s in seeds}
     result = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adfl_teach.commands.common import parse_seeds
-from adfl_teach.probes import format_probes, probe_run
+from adfl_teach.cli.commands.common import parse_seeds
+from adfl_teach.experiments.probes import format_probes, probe_run
 
 
 def register(subparsers) -> None:

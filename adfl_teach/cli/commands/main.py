@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from adfl_teach.commands.common import (
+from adfl_teach.cli.commands.common import (
     add_jobs_argument,
     add_preset_argument,
     config_from_args,
     parse_folds,
     parse_seeds,
 )
-from adfl_teach.experiments import main_job
+from adfl_teach.experiments.pipelines import main_job
 
 # --jobs default of the main job: chosen by measurement on 2 CPU cores (README, benchmarks/)
 MAIN_JOBS = 2

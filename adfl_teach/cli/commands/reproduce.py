@@ -7,17 +7,17 @@ import time
 from pathlib import Path
 
 from adfl_teach.ablations import VARIANTS
-from adfl_teach.commands.common import (
+from adfl_teach.cli.commands.common import (
     add_jobs_argument,
     add_preset_argument,
     config_from_args,
     parse_folds,
     parse_seeds,
 )
-from adfl_teach.commands.main import MAIN_JOBS
-from adfl_teach.experiments import reproduce
-from adfl_teach.findings import format_report
-from adfl_teach.reproduction import Request
+from adfl_teach.cli.commands.main import MAIN_JOBS
+from adfl_teach.experiments.findings import format_report
+from adfl_teach.experiments.pipelines import reproduce
+from adfl_teach.experiments.reproduction import Request
 
 #: Every registered variant but "paper" (ADFL as published is OUT/cv's adfl).
 DEFAULT_VARIANTS = ",".join(name for name in VARIANTS if name != "paper")

@@ -6,7 +6,7 @@ pooled accuracy of each seed, their mean with a 95 % confidence interval (one se
 interval, an anecdote), the mean and standard deviation over folds (seed-averaged; weighs
 folds equally), per-class accuracy and the confusion pooled over seeds and folds. When both
 models ran, ADFL minus baseline per (seed, fold), and paired tests over folds of the
-seed-averaged accuracies. Statistics come from scipy (:mod:`adfl_teach.stats`).
+seed-averaged accuracies. Statistics come from scipy (:mod:`adfl_teach.experiments.stats`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import numpy as np
 
 from adfl_teach.ablations import get_variant
 from adfl_teach.data import protocols
-from adfl_teach.plotting import plot_confusion
-from adfl_teach.rundir import collect_results, read_run
+from adfl_teach.experiments.rundir import collect_results, read_run
+from adfl_teach.experiments.stats import CI_METHOD, TESTS, mean_ci95, paired_tests
 from adfl_teach.runtime import atomic_write_json
-from adfl_teach.stats import CI_METHOD, TESTS, mean_ci95, paired_tests
+from adfl_teach.teaching.plotting import plot_confusion
 
 #: Table 2 of the paper, overall accuracy (%) on CK+, MMI and Oulu-CASIA (None = "-").
 TABLE_2 = {
@@ -83,7 +83,7 @@ def model_summary(by_seed: dict[int, dict[int, dict]]) -> dict:
 
 def paired_comparison(adfl: dict[int, dict[int, dict]], baseline: dict[int, dict[int, dict]]):
     """ADFL minus baseline per (seed, fold) both have; tests over folds of the seed-averaged
-    differences (:func:`adfl_teach.stats.paired_tests`). None when no pair exists."""
+    differences (:func:`adfl_teach.experiments.stats.paired_tests`). None when no pair exists."""
     pairs = [
         {"seed": s, "fold": k, "difference": adfl[s][k]["accuracy"] - baseline[s][k]["accuracy"]}
         for s in sorted(set(adfl) & set(baseline))

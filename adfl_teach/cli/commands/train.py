@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adfl_teach.commands.common import add_preset_argument, config_from_args
-from adfl_teach.cv import cross_validate
-from adfl_teach.rundir import fold_dir
+from adfl_teach.cli.commands.common import add_preset_argument, config_from_args
+from adfl_teach.experiments.cv import cross_validate
+from adfl_teach.experiments.rundir import fold_dir
 
 
 def register(subparsers) -> None:

@@ -1,11 +1,11 @@
 """The plotting helper of the book: a fixed style, PNG output, axis labels on every figure.
 
-The AMS chapter's geometry figures live in :mod:`adfl_teach.ams_plots`.
+The AMS chapter's geometry figures live in :mod:`adfl_teach.teaching.ams_plots`.
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew, so a notebook can show
 it, save it, or a test can inspect it (``fig.axes``, labels)::
 
-    from adfl_teach import plotting
+    from adfl_teach.teaching import plotting
     plotting.set_style()
     fig = plotting.plot_history(result.history, ["l_d", "l_a", "l_n", "l_r"])
 """

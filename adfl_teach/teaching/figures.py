@@ -7,7 +7,7 @@
 * :func:`traced_batch`: one batch through the four losses (chapter 8).
 
 Generic plots (curves, bars, image grids, the embedding grid) are in
-:mod:`adfl_teach.plotting`; this module uses its style.
+:mod:`adfl_teach.teaching.plotting`; this module uses its style.
 """
 
 from __future__ import annotations
@@ -229,7 +229,7 @@ def fig2(routing: dict, parts: Sequence[str], title: str | None = None):
 
 
 def traced_batch(table, terms: Sequence[str] = ("l_d", "l_a", "l_n", "l_r")):
-    """Heat map of :func:`adfl_teach.teaching.trace_batch`'s table: one column per sample
+    """Heat map of :func:`adfl_teach.teaching.demos.trace_batch`'s table: one column per sample
     (its label below), one row per loss term; grey cells are samples the term masks. Each
     row is coloured on its own scale (l_r, with s = 30, is larger than the rest). The
     row's mean, the term's value for the batch, is written on the right. Returns the Figure.

@@ -1,4 +1,4 @@
-"""The ``adfl-teach`` command line: one sub-command per module in ``adfl_teach.commands``.
+"""The ``adfl-teach`` command line: one sub-command per module in ``adfl_teach.cli.commands``.
 
 Each command module defines ``register(subparsers)``, which adds its parser and sets
 ``func`` to the function that runs it; ``--help`` works on every command.
@@ -17,8 +17,8 @@ import argparse
 import os
 import sys
 
-from adfl_teach.commands import ablate, cv, prepare, probe, reproduce, summarize, synth, train
-from adfl_teach.commands import main as main_job
+from adfl_teach.cli.commands import ablate, cv, prepare, probe, reproduce, summarize, synth, train
+from adfl_teach.cli.commands import main as main_job
 
 #: The sub-command modules, in the order ``--help`` lists them.
 COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe, reproduce)

@@ -1,0 +1,1 @@
+"""Experiments: cross-validation jobs, run folders, pipelines, probes, summaries, statistics, the reproduction report."""
