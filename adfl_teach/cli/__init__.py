@@ -67,7 +67,3 @@ def run_guarded(name: str, func, args: argparse.Namespace) -> int:
         print(f"{name}: error: {error_line(err)}", file=sys.stderr)
         return 2
     return int(result or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
