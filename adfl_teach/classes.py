@@ -1,4 +1,6 @@
-"""The expression classes of the paper's databases (sec. 3.2; NOTES: Classes).
+"""The expression classes of the paper's databases (sec. 3.2; "Classes" in the notes).
+
+The notes are docs/implementation-notes.md.
 
 Class index = position in the tuple; neutral is index 0 everywhere. The splitter and the
 classifier see the N-1 expressions, the dispeller all N classes.

@@ -1,7 +1,7 @@
 """Configuration: dataclasses whose defaults are the paper's numbers, and named presets.
 
 Every default cites where it comes from ("sec. 3.1" is the paper's implementation details,
-"Table 1" its architecture table, "NOTES" the project's reading notes in ``shared/NOTES.md``).
+"Table 1" its architecture table, "the notes" the project's ``docs/implementation-notes.md``).
 
 One variable picks the preset everywhere (CLI, notebooks, tests)::
 
@@ -27,8 +27,8 @@ class ModelConfig:
     """Architecture (sec. 2.1, Table 1)."""
 
     # Output channels of Conv1, Conv2, Conv3 (shared layers) and of each branch's conv stage.
-    # Table 1: Conv3 = 128, branches = 256; Conv1/Conv2 are damaged in the text, so NOTES takes
-    # SphereFace-20's 64/128 halved like Conv3 and the last stage: (32, 64, 128, 256).
+    # Table 1: Conv3 = 128, branches = 256; Conv1/Conv2 are damaged in the text, so the notes
+    # take SphereFace-20's 64/128 halved like Conv3 and the last stage: (32, 64, 128, 256).
     widths: tuple[int, int, int, int] = (32, 64, 128, 256)
     # Residual units per stage; SphereFace-20's [1, 2, 4, 1] (Table 1: Conv3 x4, branches x1).
     units: tuple[int, int, int, int] = (1, 2, 4, 1)

@@ -11,8 +11,9 @@ dispeller observable in the training history (one value per epoch, averaged over
   scores l_a = the prior's entropy; l_a at or above it means it learned nothing from f_n.
 * ``fn_spread_ratio``: f_n's spread across samples over f_e's. Near 0, f_n is nearly
   constant, and a constant f_n fools any dispeller (a degenerate equilibrium the objective
-  admits; NOTES.md). Read it beside a control: the ratio also falls as f_e grows, and the
-  reproduction (chapter 14) measured the same end value, about 0.17, for ADFL and for an
+  admits; docs/implementation-notes.md, "What the measurements taught"). Read it beside a
+  control: the ratio also falls as f_e grows, and the reproduction (chapter 14) measured the
+  same end value, about 0.17, for ADFL and for an
   untrained B_n (``no-adversary``), so there a small ratio was not the game's doing.
 
 :func:`collapse_signature` reads a history and flags the signature.

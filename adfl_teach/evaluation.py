@@ -1,7 +1,8 @@
 """Evaluation of a trained model (sec. 3.1): the ten-crop average, accuracy on expressions.
 
-The paper's accuracy counts the non-neutral images of the test fold (NOTES: Classes); each
-image's prediction is the average of the classifier's logits over its ten crops.
+The paper's accuracy counts the non-neutral images of the test fold
+(docs/implementation-notes.md, "Classes"); each image's prediction is the average of the
+classifier's logits over its ten crops.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def predict_logits(
 
 
 def evaluate(model: nn.Module, data: ImageSet, config: Config, device=None) -> EvalResult:
-    """Accuracy over the non-neutral images, ten-crop averaged (sec. 3.1, NOTES: Classes)."""
+    """Accuracy over the non-neutral images, ten-crop averaged (sec. 3.1; "Classes" in
+    docs/implementation-notes.md)."""
     neutral = model.neutral_index
     subset = data.subset(non_neutral_mask(data.labels, neutral))
     n = model.num_classes

@@ -11,7 +11,7 @@ from torch import nn
 
 from adfl_teach.config import ModelConfig
 
-# SphereFace-20 feeds (x - 127.5) / 128 (NOTES: SphereFace-20 facts).
+# SphereFace-20 feeds (x - 127.5) / 128 (docs/implementation-notes.md, "Architecture").
 PIXEL_MEAN = 127.5
 PIXEL_SCALE = 128.0
 

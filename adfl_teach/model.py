@@ -8,8 +8,9 @@ Read this file beside Fig. 2 of the paper::
                                                                    (ADFL-r, eq. 5-7)
 
 Where the gradients of each loss may flow is the heart of the method (:data:`ROUTING`, the
-NOTES.md table). The forward pass builds exactly those paths, so that *one* backward of the
-total loss (eq. 8) with *one* optimizer trains every part as the paper says:
+table "Routing per loss" in docs/implementation-notes.md). The forward pass builds exactly
+those paths, so that *one* backward of the total loss (eq. 8) with *one* optimizer trains
+every part as the paper says:
 
 * ``splitter_logits``  = splitter(f_e): l_d reaches the splitter, B_e and the shared layers.
 * ``dispeller_logits`` = dispeller(f_n.detach()): l_a trains the dispeller only.
@@ -48,7 +49,8 @@ PARTS = (
 )
 
 #: Loss -> the parts its gradient updates, the paper's routing (sec. 2.2-2.4 and the
-#: NOTES.md table). Every other part receives exactly zero gradient from that loss.
+#: "Routing per loss" table of docs/implementation-notes.md). Every other part receives
+#: exactly zero gradient from that loss.
 ROUTING = {
     "l_d": frozenset({"splitter", "expression_branch", "shared"}),  # eq. (2)
     "l_a": frozenset({"dispeller"}),  # text below eq. (3)
@@ -137,8 +139,9 @@ class _ExpressionModel(nn.Module):
         self.neutral_is_class = self.config.neutral_is_class
         self.input_size = tuple(input_size)
         self.scale = self.config.scale
-        # The splitter and the classifier see only the N-1 expressions (NOTES: Classes),
-        # unless the no-neutral-masking ablation makes neutral a class of theirs too.
+        # The splitter and the classifier see only the N-1 expressions ("Classes" in
+        # docs/implementation-notes.md), unless the no-neutral-masking ablation makes neutral a
+        # class of theirs too.
         self.head_classes = num_classes if self.neutral_is_class else num_classes - 1
         self.shared = SharedLayers(self.config)
         self.expression_branch = Branch(self.config, self.input_size)  # B_θe, eq. (1)

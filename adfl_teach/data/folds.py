@@ -2,7 +2,8 @@
 
 The paper (CK+, following DeRL [10]): "all subjects are divided into ten groups by their ID in
 an ascending order"; MMI and Oulu-CASIA use "a 10-fold cross validation" too. *How* the sorted
-IDs become ten groups is not said. NOTES ("Protocols") takes the convention of the public CK+
+IDs become ten groups is not said. The implementation notes
+("Protocols", docs/implementation-notes.md) take the convention of the public CK+
 fold files as the default:
 
 ``modulo`` (default)

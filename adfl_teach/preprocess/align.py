@@ -4,7 +4,8 @@ The paper: "we detect five facial landmark points by MTCNN and align the face im
 size of 128x110 according to their facial landmarks". It does not print the target points.
 ADFL's network is adapted from SphereFace, whose alignment maps the five MTCNN points (left
 eye, right eye, nose tip, left and right mouth corner) onto a fixed template for a 112x96
-(height x width) face. NOTES ("Preprocessing") takes that template and shifts it by
+(height x width) face. The implementation notes (docs/implementation-notes.md,
+"Preprocessing and the alignment template") take that template and shift it by
 (+7, +8) pixels, i.e. half of the (110 - 96, 128 - 112) margin, so that the *centre* crop of
 the 128x110 canvas is exactly SphereFace's 112x96 alignment.
 

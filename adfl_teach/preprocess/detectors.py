@@ -10,7 +10,8 @@ left eye, right eye, nose tip, left mouth corner, right mouth corner, as ``(x, y
     The paper's detector: MTCNN (Zhang et al. 2016, ref. [19]) from ``facenet-pytorch``, whose
     wheel ships the network weights (nothing is downloaded). Install it with
     ``pip install --no-deps facenet-pytorch`` (its own pins on torch/numpy are outdated;
-    NOTES, "Preprocessing"). When several faces are found, the largest box is kept.
+    docs/implementation-notes.md, "Preprocessing"). When several faces are found, the largest
+    box is kept.
 ``opencv``
     A fallback without extra packages: OpenCV's Haar cascades (face, then eyes inside the face
     box). Haar cascades give no nose or mouth, so those points are *derived*: with both eyes

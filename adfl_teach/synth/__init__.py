@@ -1,4 +1,6 @@
-"""A procedural facial-expression database that behaves like CK+ (see ``shared/NOTES.md``).
+"""A procedural facial-expression database that behaves like CK+.
+
+Its facts (sizes, layout, expression prototypes) are in ``docs/implementation-notes.md``.
 
 The paper's databases (CK+, MMI, Oulu-CASIA) are licensed, so the book, the tests and the
 main job use this generator instead. Faces are drawn from an identity (:mod:`.identity`)

@@ -2,10 +2,10 @@
 
 The synthetic database drives every expression through action units (AUs), like the
 Facial Action Coding System that CK+ was labelled with. The prototypes below are the
-EMFACS combinations listed in ``shared/NOTES.md`` ("Facts for the synthetic database"):
+EMFACS combinations listed in ``docs/implementation-notes.md`` ("Synthetic database"):
 
 ==========  ===============================  ==============================
-expression  prototype AUs (NOTES)            weights used here
+expression  prototype AUs (EMFACS)           weights used here
 ==========  ===============================  ==============================
 anger       4 + 5 + 7 + 23                   brows down, stare, thin lips
 contempt    12 + 14, one side, slight        one mouth corner only
@@ -38,12 +38,13 @@ import numpy as np
 from adfl_teach.classes import CKPLUS_CLASSES
 
 #: The CK+ expression names; the CK+ label codes are the list positions (0 neutral ... 7
-#: surprise), NOTES "Protocols".
+#: surprise), docs/implementation-notes.md, "Protocols".
 EXPRESSIONS: list[str] = list(CKPLUS_CLASSES)
 #: The CK+ label code of each expression name.
 CODE_OF: dict[str, int] = {name: code for code, name in enumerate(EXPRESSIONS)}
 
-#: The AUs the renderer knows, with their FACS names (NOTES, EMFACS facts).
+#: The AUs the renderer knows, with their FACS names (docs/implementation-notes.md,
+#: "Synthetic database").
 AU_NAMES: dict[int, str] = {
     1: "inner brow raiser",
     2: "outer brow raiser",
@@ -64,7 +65,7 @@ AU_NAMES: dict[int, str] = {
 #: The AU numbers of :data:`AU_NAMES`, in order.
 AUS: tuple[int, ...] = tuple(AU_NAMES)
 
-#: EMFACS prototypes (NOTES table). Weights < 1 mark the components NOTES calls slight.
+#: EMFACS prototypes (the notes' table). Weights < 1 mark the components it calls weak.
 PROTOTYPES: dict[str, dict[int, float]] = {
     "neutral": {},
     "anger": {4: 1.0, 5: 0.6, 7: 0.8, 23: 1.0},
@@ -75,7 +76,7 @@ PROTOTYPES: dict[str, dict[int, float]] = {
     "sadness": {1: 1.0, 4: 0.7, 15: 1.0},
     "surprise": {1: 1.0, 2: 1.0, 5: 0.6, 25: 1.0, 26: 1.0},
 }
-#: Expressions whose prototype is unilateral (contempt is "one side only", NOTES).
+#: Expressions whose prototype is unilateral (contempt is "one side only").
 UNILATERAL: frozenset[str] = frozenset({"contempt"})
 
 

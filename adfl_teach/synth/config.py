@@ -3,7 +3,8 @@
 The defaults aim at a *middle* difficulty (issue brief): expressions are visible but
 contempt and fear are subtle, identity varies strongly, and faces are rotated, scaled,
 shifted, unevenly lit, noisy and blurred so that detection and alignment have real work.
-Sizes follow CK+ (NOTES "Protocols": 123 subjects, 327 labelled of 593 sequences).
+Sizes follow CK+ (docs/implementation-notes.md, "Protocols": 123 subjects, 327 labelled of
+593 sequences).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Whole databases: neutral-to-apex sequences written in the native CK+ layout.
 
-The layout is exactly the one the CK+ protocol code reads (NOTES "Protocols"), so a
-synthetic database is prepared by the same code as the real one::
+The layout is exactly the one the CK+ protocol code reads (docs/implementation-notes.md,
+"Protocols"), so a synthetic database is prepared by the same code as the real one::
 
     OUT/cohn-kanade-images/S005/001/S005_001_00000001.png      frames from 1
     OUT/Emotion/S005/001/S005_001_00000012_emotion.txt         last frame; "   3.0000000e+00"

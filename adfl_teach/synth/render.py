@@ -5,7 +5,7 @@ The renderer works in two steps, so each can be read (and tested) on its own:
 1. :func:`face_geometry` turns an :class:`~adfl_teach.synth.identity.Identity` and an AU dict
    into named polygons and keypoints in the *face frame* (origin between the eyes, y down,
    pixels of a 240-high frame). This is where the action units act, each in its anatomical
-   direction (FACS, NOTES "EMFACS prototypes"):
+   direction (FACS; docs/implementation-notes.md, "Synthetic database"):
 
    ======  ==========================================================================
    AU1     inner brow corners up (and forehead wrinkles in the middle)
@@ -83,7 +83,7 @@ def sample_nuisance(rng: np.random.Generator, strength: float = 1.0) -> Nuisance
 
     At strength 1: rotation ~ N(0, 6 deg), scale in 0.88..1.12, shifts of up to ~25 px,
     a brightness gradient of up to 35 %, noise sigma 2..6, blur sigma 0..1.2, 4..10
-    background shapes (NOTES: detection and alignment must have real work to do).
+    background shapes (detection and alignment must have real work to do).
     """
     s = float(strength)
     return Nuisance(
@@ -662,8 +662,9 @@ def render_face(
     Returns:
         ``(image, landmarks)``: ``image`` uint8 ``(H, W, 3)`` RGB; ``landmarks`` float
         ``(5, 2)`` image ``(x, y)`` of left eye centre, right eye centre, nose tip, left and
-        right mouth corner ("left" = smaller x, the SphereFace template order, NOTES
-        "Preprocessing"). With ``return_keypoints`` a third element, the keypoint dict.
+        right mouth corner ("left" = smaller x, the SphereFace template order,
+        docs/implementation-notes.md, "Preprocessing"). With ``return_keypoints`` a third
+        element, the keypoint dict.
     """
     if not isinstance(identity, Identity):
         raise TypeError(

@@ -9,7 +9,7 @@ Native layout (the user's own copy; CK+ is licensed and never downloaded here)::
 (The official zips unpack to ``cohn-kanade-images/``, ``Emotion/`` and ``Landmarks/``; put the
 three folders side by side in ``SRC``.)
 
-Selection, following the paper (and DeRL [10]) and NOTES ("Protocols"):
+Selection, following the paper (and DeRL [10]) and docs/implementation-notes.md ("Protocols"):
 
 - only *labelled* sequences, i.e. those with an Emotion file (327 of 593 in CK+);
 - the last three frames up to the labelled frame (the Emotion file names the last frame,
