@@ -210,13 +210,14 @@ def _train_epoch(session: _Session, images, labels, epoch: int) -> dict:
     return {"epoch": epoch + 1, **epoch_summary(steps), "lr": lr}
 
 
-def _test_accuracy(session: _Session, test_set: ImageSet | None, epoch: int) -> dict:
-    """``{"test_accuracy": ...}`` every ``eval_every`` epochs and after the last; else ``{}``."""
+def _scored_accuracy(session: _Session, scored: ImageSet | None, epoch: int, key: str) -> dict:
+    """``{key: ten-crop accuracy on scored}`` every ``eval_every`` epochs and after the last;
+    else ``{}`` (``key``: "test_accuracy", or "val_accuracy" for a validation split)."""
     cfg = session.config
     due = (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.optim.epochs
-    if test_set is None or not due:
+    if scored is None or not due:
         return {}
-    return {"test_accuracy": evaluate(session.model, test_set, cfg).accuracy}
+    return {key: evaluate(session.model, scored, cfg).accuracy}
 
 
 def train(
@@ -232,13 +233,16 @@ def train(
     progress: bool = True,
     description: str = "",
     identity: dict | None = None,
+    val_set: ImageSet | None = None,
 ) -> TrainResult:
     """Train ``kind`` ("adfl" or "baseline") on ``train_set`` for ``config.optim.epochs``.
 
     checkpoint: file written after every epoch (atomically). If it exists and ``resume``,
     training continues from it. ``stop_after_epoch`` ends early (used to show and test
     interruption). With ``test_set``, the ten-crop test accuracy is recorded every
-    ``config.eval_every`` epochs and after the last. The history holds, per epoch: every
+    ``config.eval_every`` epochs and after the last; with ``val_set`` (a validation split of
+    the training subjects, :mod:`adfl_teach.experiments.selection`; beyond the paper), the
+    same as ``val_accuracy``. The history holds, per epoch: every
     loss term's mean, accuracies, the game's diagnostics (:mod:`adfl_teach.diagnostics`,
     ADFL), the learning rate, seconds. With ``config.optim.head_refit_epochs`` (beyond the
     paper), ADFL's head is then refit (:mod:`adfl_teach.head_refit`); its record is
@@ -263,7 +267,9 @@ def train(
     for epoch in bar:
         t0 = time.perf_counter()
         record = _train_epoch(session, images, labels, epoch)
-        record.update((prior if kind == "adfl" else {}) | _test_accuracy(session, test_set, epoch))
+        record.update(prior if kind == "adfl" else {})
+        record.update(_scored_accuracy(session, test_set, epoch, "test_accuracy"))
+        record.update(_scored_accuracy(session, val_set, epoch, "val_accuracy"))
         record["seconds"] = time.perf_counter() - t0
         history.append(record)
         bar.set_postfix(loss=f"{record['total']:.3f}", train=f"{record['train_accuracy']:.3f}")
@@ -272,7 +278,8 @@ def train(
     bar.close()
     if refit is None and kind == "adfl" and config.optim.head_refit_epochs and last == epochs:
         refit = refit_head(session.model, images, labels, config)  # beyond the paper
-        refit[-1].update(_test_accuracy(session, test_set, epochs - 1))
+        refit[-1].update(_scored_accuracy(session, test_set, epochs - 1, "test_accuracy"))
+        refit[-1].update(_scored_accuracy(session, val_set, epochs - 1, "val_accuracy"))
         if checkpoint is not None:
             save_checkpoint(checkpoint, session.state(history, epochs, identity, refit))
     return TrainResult(session.model, history, checkpoint, refit or [])

@@ -7,8 +7,10 @@ Each command module defines ``register(subparsers)``, which adds its parser and 
 settings (:data:`USER_ERRORS`: the ``ValueError`` family, which holds the project's own
 errors, JSON and decoding errors; ``OSError``; ``RuntimeError``, used for an unavailable
 device, detector or checkpoint) ends as one line ``adfl-teach CMD: error: FILE: what is
-wrong`` and exit status 2. ``ADFL_DEBUG=1`` shows the traceback instead. Anything else is a
-bug and keeps its traceback.
+wrong`` and exit status 2 (a file name that is not UTF-8 shows its odd bytes as ``\\xff``).
+Before a command runs, the checks every command shares apply (:func:`checked`): one seed
+rule for every seed option, and no ``--out`` inside ``--data``. ``ADFL_DEBUG=1`` shows the
+traceback instead. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -17,11 +19,23 @@ import argparse
 import os
 import sys
 
-from adfl_teach.cli.commands import ablate, cv, prepare, probe, reproduce, summarize, synth, train
+from adfl_teach.cli.commands import (
+    ablate,
+    cv,
+    prepare,
+    probe,
+    reproduce,
+    study,
+    summarize,
+    synth,
+    train,
+)
 from adfl_teach.cli.commands import main as main_job
+from adfl_teach.cli.commands.common import check_out_outside_data, check_seed_arguments
+from adfl_teach.data.imagefiles import printable
 
 #: The sub-command modules, in the order ``--help`` lists them.
-COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe, reproduce)
+COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe, reproduce, study)
 #: Exceptions that mean "bad input", not "bug".
 USER_ERRORS = (ValueError, OSError, RuntimeError)
 DEBUG_VARIABLE = "ADFL_DEBUG"
@@ -44,14 +58,38 @@ def error_line(err: BaseException) -> str:
     """One line for a user error, naming the file first when the error knows it."""
     if isinstance(err, OSError) and err.filename is not None:
         where = f"{err.filename}" + (f" -> {err.filename2}" if err.filename2 else "")
-        return f"{where}: {err.strerror or err}"
+        return printable(f"{where}: {err.strerror or err}")
     text = " ".join(str(err).split()) or type(err).__name__
-    return text
+    return printable(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run_guarded(f"adfl-teach {args.command}", args.func, args)
+    _never_fail_on_printing_a_file_name()
+    return run_guarded(f"adfl-teach {args.command}", checked(args.func), args)
+
+
+def checked(func):
+    """``func`` after the checks every command shares: the one seed rule
+    (:func:`~adfl_teach.cli.commands.common.check_seed_arguments`) and ``--out`` not inside
+    ``--data`` (:func:`~adfl_teach.cli.commands.common.check_out_outside_data`)."""
+
+    def run(args: argparse.Namespace):
+        check_out_outside_data(check_seed_arguments(args))
+        return func(args)
+
+    return run
+
+
+def _never_fail_on_printing_a_file_name() -> None:
+    """A file name that is not UTF-8 (lone surrogates in Python) prints escaped instead of
+    raising UnicodeEncodeError on a strict stdout/stderr."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 def run_guarded(name: str, func, args: argparse.Namespace) -> int:

@@ -63,19 +63,22 @@ def plan_jobs(
     folds: list[int] | None = None,
     variant: str = "paper",
     seeds: list[int] | None = None,
+    validation: float | None = None,
 ) -> list[Job]:
     """Check the request, create or check ``RUN/run.json``, and list the jobs, seed by seed.
 
-    ``seeds``: default ``[config.seed]``.
+    ``seeds``: default ``[config.seed]``. ``validation``: selection jobs, which score a
+    validation split of each fold's training subjects instead of the test fold
+    (:mod:`adfl_teach.experiments.selection`; beyond the paper).
     """
     folds = list(range(data.num_folds)) if folds is None else list(folds)
     for kind in models:
         for k in folds:
             check_job(data, kind, k)
-    identity = open_run(run, config, variant, data)
+    identity = open_run(run, config, variant, data, validation)
     seeds = [config.seed] if seeds is None else list(seeds)
     return [
-        Job(Path(run), kind, k, config.replace(seed=s), variant, identity)
+        Job(Path(run), kind, k, config.replace(seed=s), variant, identity, validation)
         for s in seeds
         for kind in models
         for k in folds

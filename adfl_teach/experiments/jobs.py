@@ -31,6 +31,7 @@ from adfl_teach.experiments.rundir import (
     job_lock,
     read_result,
 )
+from adfl_teach.experiments.selection import selection_split
 from adfl_teach.model import MODEL_KINDS
 from adfl_teach.runtime import atomic_write_json, fault_point, progress_bar
 from adfl_teach.training import train
@@ -46,6 +47,9 @@ class Job:
     config: Config
     variant: str
     identity: dict  # the run's identity (rundir.run_identity)
+    # Beyond the paper: score a validation split of the training subjects instead of the
+    # test fold (adfl_teach.experiments.selection); the share of subjects held out.
+    validation: float | None = None
 
     @property
     def seed(self) -> int:
@@ -104,7 +108,12 @@ def _train_and_test(
     t0 = time.perf_counter()
     config = job.config
     data.images(config.data.canvas, progress=progress)  # decode or load the cache once
-    train_set, test_set = data.split(job.fold, config.data.canvas)
+    if job.validation is None:
+        train_set, scored = data.split(job.fold, config.data.canvas)
+        val_set, tracked = None, scored if track_test_accuracy else None
+    else:  # a selection job: the test fold is never loaded (selection.selection_split)
+        train_set, val_set = selection_split(data, job.fold, config.data.canvas, job.validation)
+        scored, tracked = val_set, None
     identity = job_identity(job.identity, job.kind, job.fold, job.seed)
     trained = train(
         job.kind,
@@ -112,19 +121,24 @@ def _train_and_test(
         config,
         num_classes=len(data.classes),
         neutral_index=data.neutral_index,
-        test_set=test_set if track_test_accuracy else None,
+        test_set=tracked,
         checkpoint=directory / CHECKPOINT,
         stop_after_epoch=stop_after_epoch,
         progress=progress,
         description=str(job),
         identity=identity,
+        val_set=val_set,
     )
     if len(trained.history) < config.optim.epochs:
         return None
-    result = evaluate(trained.model, test_set, config)
+    result = evaluate(trained.model, scored, config)
     if result.num_images == 0:  # check_job rules this out; never write a NaN accuracy
-        raise ValueError(f"{data.root}: fold {job.fold} gave no test images to score")
+        what = "test" if job.validation is None else "validation"
+        raise ValueError(f"{data.root}: fold {job.fold} gave no {what} images to score")
     record = {
+        # "test" for a cross-validation job; "validation" for a selection job, whose
+        # accuracy, predictions and num_test_images are those of its validation subjects
+        "scored_on": "test" if job.validation is None else "validation",
         "model": job.kind,
         "fold": job.fold,
         "seed": job.seed,
@@ -135,7 +149,7 @@ def _train_and_test(
         **result.to_dict(),
         "num_test_images": result.num_images,
         "train_subjects": sorted(set(train_set.subjects.tolist())),
-        "test_subjects": sorted(set(test_set.subjects.tolist())),
+        "test_subjects": sorted(set(scored.subjects.tolist())),
         "history": trained.history,
         "seconds": time.perf_counter() - t0,
         "identity": identity,

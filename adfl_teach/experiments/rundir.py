@@ -99,8 +99,13 @@ def job_lock(directory: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def run_identity(config: Config, variant: str, data: PreparedDataset) -> dict:
-    """What makes two runs comparable (see the module docstring); JSON-ready."""
+def run_identity(
+    config: Config, variant: str, data: PreparedDataset, validation: float | None = None
+) -> dict:
+    """What makes two runs comparable (see the module docstring); JSON-ready. ``validation``:
+    the run scores a validation split of the training subjects, not the test folds
+    (:mod:`adfl_teach.experiments.selection`), so its identity says so and never matches a
+    test run's."""
     settings = config.to_dict()
     for per_machine_or_job in ("device", "seed"):
         settings.pop(per_machine_or_job, None)
@@ -116,6 +121,8 @@ def run_identity(config: Config, variant: str, data: PreparedDataset) -> dict:
         "variant": variant,
         "config": settings,
     }
+    if validation is not None:
+        identity["selection"] = {"scored_on": "validation", "validation_fraction": validation}
     return _as_json(identity)
 
 
@@ -124,11 +131,18 @@ def job_identity(identity: dict, kind: str, fold: int, seed: int) -> dict:
     return {**identity, "model": kind, "fold": int(fold), "seed": int(seed)}
 
 
-def open_run(run: str | Path, config: Config, variant: str, data: PreparedDataset) -> dict:
+def open_run(
+    run: str | Path,
+    config: Config,
+    variant: str,
+    data: PreparedDataset,
+    validation: float | None = None,
+) -> dict:
     """Create ``RUN/run.json`` (race-free: of two starts, exactly one creates it) or check
-    that the existing one has this identity; return the identity."""
+    that the existing one has this identity; return the identity (``validation``: see
+    :func:`run_identity`)."""
     run = Path(run)
-    identity = run_identity(config, variant, data)
+    identity = run_identity(config, variant, data, validation)
     record = {
         "format": RUN_FORMAT,
         "identity": identity,
