@@ -7,11 +7,28 @@ Start here::
     out = model(images)                                 # (B, 3, 112, 96)
     out.f_e, out.f_n, out.f_r                           # (B, 256) each
 
-Modules by concept: :mod:`~adfl_teach.config` (paper numbers, presets),
-:mod:`~adfl_teach.layers` and :mod:`~adfl_teach.model` (Table 1, Fig. 2, the routing),
-:mod:`~adfl_teach.losses` (eqs. 2-8), :mod:`~adfl_teach.training` (sec. 3.1),
-:mod:`~adfl_teach.evaluation` (ten-crop accuracy), :mod:`~adfl_teach.diagnostics` (the
-adversarial game), :mod:`~adfl_teach.crops` (the ten crops), :mod:`~adfl_teach.teaching.toydata`.
+Reading order of the method (the flat modules of this package), from the paper's numbers
+to the trained and measured model:
+
+1. :mod:`~adfl_teach.config`: the paper's numbers and the presets;
+   :mod:`~adfl_teach.validation`: their checks.
+2. :mod:`~adfl_teach.classes`: each database's classes; neutral and the heads.
+3. :mod:`~adfl_teach.layers` and :mod:`~adfl_teach.model`: Table 1, Fig. 2, the seven
+   parts and the routing of each loss.
+4. :mod:`~adfl_teach.losses`: eqs. (2)-(8).
+5. :mod:`~adfl_teach.crops`: the ten crops (sec. 3.1).
+6. :mod:`~adfl_teach.optimization` and :mod:`~adfl_teach.training`: Adam, the schedule,
+   one fold trained (sec. 3.1).
+7. :mod:`~adfl_teach.evaluation`: ten-crop accuracy on the expressions.
+8. :mod:`~adfl_teach.diagnostics`: the adversarial game, measured.
+9. :mod:`~adfl_teach.acceleration`, :mod:`~adfl_teach.head_refit`,
+   :mod:`~adfl_teach.ablations`, :mod:`~adfl_teach.runtime`: speed, a refit head, the
+   variants, devices and seeds.
+
+Around the method: :mod:`adfl_teach.experiments` (cross-validation, run folders, reports),
+:mod:`adfl_teach.teaching` (the book's helpers and figures), :mod:`adfl_teach.cli` (the
+command line), and the data packages :mod:`adfl_teach.data`, :mod:`adfl_teach.preprocess`,
+:mod:`adfl_teach.synth`. The README's "Layout" section is the map.
 """
 
 from adfl_teach.config import Config, ConfigError, get_preset
