@@ -17,8 +17,14 @@ local ``http.server``. Per page it checks:
 * pages with ipywidgets show rendered widget views or a loaded static fallback figure (a
   cell tagged ``widget-fallback``);
 * no ``NBVAL`` marker is visible to readers;
-* math renders: MathJax typeset every math element, and no ``$...$``, ``\\(...\\)`` or
-  ``\\[...\\]`` stays raw in the text.
+* math renders: MathJax typeset every math element without an error box (``mjx-merror``,
+  e.g. "\\tag not allowed in split environment"), and no ``$...$``, ``$$``, ``\\begin{``,
+  ``\\(...\\)`` or ``\\[...\\]`` stays raw in the text;
+* tables render: no paragraph is a run of raw Markdown table pipes (``| a | b |``), in the
+  prose or in a cell's output (Markdown output rendered as CommonMark has no tables);
+* every image's natural size (pixels) is recorded beside its displayed width, in the report
+  and in ``check_book.json`` beside the screenshots; an image shown wider than it is
+  (upscaled, so soft) is noted.
 
 Screenshots of the landing page, the dispeller chapter and the cross-validation chapter (when
 they exist) go to ``--screenshots`` (default: beside the html folder). Exits 1 with a report
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import json
 import shutil
 import sys
 import threading
@@ -40,7 +47,16 @@ import yaml
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOT_PAGES = ("book/intro", "book/06_dispeller", "cross_validation", "_cv")
+SCREENSHOT_PAGES = (
+    "book/intro",
+    "book/05_splitter",
+    "book/06_dispeller",
+    "book/08_residual",
+    "book/09_training",
+    "cross_validation",
+    "_cv",
+    "book/14_reproduction",
+)
 SKIP = ("genindex", "search", "py-modindex", "_modules/", "_static/", "_sources/")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -61,7 +77,8 @@ PAGE_PROBE = """
     || document.body;
   const imgs = [...article.querySelectorAll('img')].map(i => ({
     src: i.getAttribute('src') || '', alt: (i.getAttribute('alt') || '').trim(),
-    ok: i.complete && i.naturalWidth > 0}));
+    ok: i.complete && i.naturalWidth > 0, natural: [i.naturalWidth, i.naturalHeight],
+    shown: Math.round(i.getBoundingClientRect().width)}));
   const colab = [...document.querySelectorAll('a[href*="colab.research.google.com"]')]
     .map(a => a.href);
   const widgetOutputs = document.querySelectorAll(
@@ -80,8 +97,17 @@ PAGE_PROBE = """
   let prose = '';
   while (walker.nextNode()) prose += walker.currentNode.textContent;
   const raw = prose.match(/\\$\\$[^$]+\\$\\$|\\$[^$\\s][^$]*?\\$|\\\\\\(.+?\\\\\\)|\\\\\\[.+?\\\\\\]/g) || [];
+  // A display delimiter or an environment left over after the ones above: never prose.
+  raw.push(...(prose.match(/\\$\\$|\\\\begin\\{[a-z*]+\\}/g) || []));
+  // MathJax typesets a formula it cannot parse as a red error box: the container exists.
+  const merror = [...article.querySelectorAll('mjx-merror')]
+    .map(e => (e.getAttribute('data-mjx-error') || e.textContent).trim().slice(0, 80));
+  // A Markdown table that was not parsed as one: a paragraph of `| a | b |` rows.
+  const pipes = [...article.querySelectorAll('p')].map(e => e.textContent.trim())
+    .filter(t => t.startsWith('|') && (t.match(/\\|/g) || []).length >= 3)
+    .map(t => t.slice(0, 60));
   return {imgs, colab, widgetOutputs, widgetViews, fallback, nbval,
-          mathCount: math.length, untypeset, raw: raw.map(r => r.slice(0, 60)),
+          mathCount: math.length, untypeset, raw: raw.map(r => r.slice(0, 60)), merror, pipes,
           mathjax: typeof window.MathJax === 'object' && !!window.MathJax.startup,
           title: document.title};
 }
@@ -154,7 +180,25 @@ def problems(info: dict, page: str, colab: str) -> list[str]:
         )
     if info["raw"]:
         errors.append(f"raw TeX in the text: {info['raw'][:3]}")
+    if info["merror"]:
+        errors.append(
+            f"{len(info['merror'])} formulas MathJax could not typeset: {info['merror'][:2]}"
+        )
+    if info["pipes"]:
+        errors.append(f"{len(info['pipes'])} raw Markdown tables (pipes): {info['pipes'][:2]}")
     return errors
+
+
+def image_sizes(info: dict) -> list[str]:
+    """``name WxH px shown at N px`` per image, ``(upscaled)`` when shown wider than it is."""
+    lines = []
+    for image in info["imgs"]:
+        width, height = image["natural"]
+        soft = " (upscaled: soft)" if image["ok"] and image["shown"] > width else ""
+        lines.append(
+            f"{Path(image['src']).name} {width}x{height} px shown at {image['shown']} px{soft}"
+        )
+    return lines
 
 
 class PageWatch:
@@ -208,7 +252,7 @@ def check(html_root: Path, config: Path, screenshots: Path, chromium: str, settl
     colab = f"https://colab.research.google.com/github/{slug}/blob/{branch}/{{name}}.ipynb"
     server = serve(html_root)
     local = f"127.0.0.1:{server.server_address[1]}"
-    failures, started = {}, time.time()
+    failures, started, record = {}, time.time(), {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
@@ -218,6 +262,7 @@ def check(html_root: Path, config: Path, screenshots: Path, chromium: str, settl
                 info = check_page(page, watch, f"http://{local}/{name}", settle)
                 errors = watch.errors + problems(info, name, colab)
                 report(name, info, errors, watch.notes)
+                record[name] = {"errors": errors, "images": image_sizes(info)}
                 if errors:
                     failures[name] = errors
                 if any(key in name for key in SCREENSHOT_PAGES):
@@ -226,7 +271,10 @@ def check(html_root: Path, config: Path, screenshots: Path, chromium: str, settl
     finally:
         server.shutdown()
     took = time.time() - started
+    screenshots.mkdir(parents=True, exist_ok=True)
+    (screenshots / "check_book.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"\n{len(pages)} pages checked in {took:.0f} s: {len(failures)} with problems")
+    print(f"per-page record (errors, images' natural sizes): {screenshots / 'check_book.json'}")
     return 1 if failures else 0
 
 
@@ -250,6 +298,8 @@ def report(name: str, info: dict, errors: list[str], notes: list[str]) -> None:
     print(f"{'FAIL' if errors else 'ok':4} {name}: {len(info['imgs'])} images{math}{widgets}")
     for line in errors:
         print(f"       error: {line}")
+    for line in image_sizes(info):
+        print(f"       image: {line}")
     for line in sorted(set(notes)):
         print(f"       note: {line}")
 
