@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from adfl_teach.data.errors import DatasetError
+from adfl_teach.data.imagefiles import decode_image_bytes
 from adfl_teach.data.output import process_alive
 from adfl_teach.runtime import progress_bar
 
@@ -48,9 +49,12 @@ def content_hash(root: Path, files: list[str], paths) -> str:
 
 def decode_image(path: Path, canvas: tuple[int, int]) -> np.ndarray:
     """One aligned PNG as ``(3, H, W)`` uint8 RGB on ``canvas`` (INTER_AREA when resizing)."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetError(f"{path}: missing or unreadable image (listed in the manifest)")
+    try:  # bytes read by Python, decoded by OpenCV: any file name (adfl_teach.data.imagefiles)
+        image = decode_image_bytes(path.read_bytes(), path)
+    except (OSError, DatasetError):
+        raise DatasetError(
+            f"{path}: missing or unreadable image (listed in the manifest)"
+        ) from None
     h, w = canvas
     if image.shape[:2] != (h, w):
         image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)

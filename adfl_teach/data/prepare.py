@@ -11,7 +11,11 @@ Everything is written into a marked sibling folder ``.<out>.partial-<pid>`` that
 to ``out`` only at the very end, so an interrupted or failed run never leaves something that
 looks like a complete dataset; ``overwrite`` replaces only a folder this command made
 (:mod:`adfl_teach.data.output`). Frames whose landmarks or aligned face are degenerate count
-as "no usable face" (:func:`adfl_teach.preprocess.align.align_usable_face`).
+as "no usable face" (:func:`adfl_teach.preprocess.align.align_usable_face`); landmarks a
+little outside a tight crop are not degenerate (the alignment pads). Before any detection,
+one person under two subject ids is refused (:mod:`adfl_teach.data.identity`). Images are
+read and written by Python and only decoded by OpenCV, so any file name works
+(:mod:`adfl_teach.data.imagefiles`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from adfl_teach.data.folds import (
@@ -33,6 +36,8 @@ from adfl_teach.data.folds import (
     count_table,
     format_counts,
 )
+from adfl_teach.data.identity import check_identities
+from adfl_teach.data.imagefiles import printable, write_png
 from adfl_teach.data.output import OwnedFolder
 from adfl_teach.data.prepared import COLUMNS, DATASET_JSON, FORMAT_VERSION, MANIFEST, DatasetError
 from adfl_teach.data.protocols import get_protocol
@@ -56,6 +61,7 @@ class PrepareReport:
     counts: dict
     skipped: list[dict] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)
+    reordered: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def format(self, labels=None, folds=None) -> str:
@@ -68,6 +74,12 @@ class PrepareReport:
             lines.append(format_counts(self.classes, labels, folds))
         if self.excluded:
             lines.append(f"  left out by the protocol: {len(self.excluded)} (see dataset.json)")
+        if self.reordered:
+            lines.append(
+                f"  landmarks reordered in {len(self.reordered)} frames: the file listed a "
+                "right eye or mouth corner before the left one (mirrored markup?); assumed "
+                f"left = smaller x (dataset.json 'reordered_landmarks'), e.g. {self.reordered[0]}"
+            )
         if self.skipped:
             lines.append(f"  skipped, no (usable) face found: {len(self.skipped)}")
             lines += [f"    {s['path']}: {s['reason']}" for s in self.skipped[:20]]
@@ -114,9 +126,12 @@ def prepare(
         raise ValueError(f"unknown fold scheme {fold_scheme!r}; choose from {FOLD_SCHEMES}")
     PREPARED_FOLDER.check(out, overwrite)
     root, collection, sequence_file = _collect(proto, src, sequences)
+    check_identities(collection.samples)  # one person under two subject ids: refused
     det = get_detector(detector or proto.default_detector(root))
     with PREPARED_FOLDER.building(out, overwrite) as partial:
-        rows, skipped = _align_all(collection.samples, det, partial, skip_missing_faces, progress)
+        rows, skipped, reordered = _align_all(
+            collection.samples, det, partial, skip_missing_faces, progress
+        )
         folds = _assign_folds(rows, proto, src, fold_scheme)
         labels, fold_arr = (np.array([r[key] for r in rows]) for key in ("label", "fold"))
         report = PrepareReport(
@@ -127,6 +142,7 @@ def prepare(
             counts=count_table(proto.classes, labels, fold_arr),
             skipped=skipped,
             excluded=collection.excluded,
+            reordered=reordered,
         )
         _write_manifest(partial / MANIFEST, rows)
         report.seconds = time.perf_counter() - start
@@ -134,7 +150,7 @@ def prepare(
             partial / DATASET_JSON, report, proto, src, root, fold_scheme, folds, sequence_file
         )
     if verbose:
-        print(report.format(labels, fold_arr))
+        print(printable(report.format(labels, fold_arr)))
     return out
 
 
@@ -167,8 +183,9 @@ def _assign_folds(rows: list[dict], proto, src, fold_scheme: str) -> dict[str, i
 
 
 def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
-    """Detect and align every sample into ``partial/images``; ``(manifest rows, skipped)``."""
-    rows, skipped = [], []
+    """Detect and align every sample into ``partial/images``; ``(manifest rows, skipped,
+    keys of the frames whose given landmarks were reordered)``."""
+    rows, skipped, reordered = [], [], []
     for sample in progress_bar(samples, desc="detect + align", unit="img", enabled=progress):
         image = sample.read()
         try:
@@ -179,6 +196,8 @@ def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
                 raise
             skipped.append({"path": sample.key, "reason": err.reason})
             continue
+        if getattr(detection, "reordered", False):
+            reordered.append(sample.key)
         rel = Path(
             "images",
             safe_name(sample.subject),
@@ -186,8 +205,7 @@ def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
             f"{safe_name(sample.name)}.png",
         )
         (partial / rel).parent.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(partial / rel), np.ascontiguousarray(aligned[:, :, ::-1])):
-            raise OSError(f"could not write {partial / rel}")
+        write_png(partial / rel, aligned)
         rows.append(
             {
                 "path": rel.as_posix(),
@@ -197,7 +215,7 @@ def _align_all(samples, detector, partial: Path, skip: bool, progress: bool):
                 "label": sample.label,
             }
         )
-    return rows, skipped
+    return rows, skipped, reordered
 
 
 def _write_manifest(path: Path, rows: list[dict]) -> None:
@@ -237,6 +255,7 @@ def _write_info(path, report, proto, src, root, fold_scheme, folds, sequence_fil
         },
         "skipped": report.skipped,
         "excluded": report.excluded,
+        "reordered_landmarks": report.reordered,
         "seconds": round(report.seconds, 2),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }

@@ -67,6 +67,9 @@ LANDMARK_NAMES = ("left eye", "right eye", "nose tip", "left mouth corner", "rig
 #: Landmarks whose RMS distance to their centroid is below this (pixels) have "collapsed" onto
 #: one point (the template's spread is about 22 px: the face would be magnified over 10x).
 MIN_LANDMARK_SPREAD = 2.0
+#: How far a landmark may lie outside the image, as a fraction of the face height
+#: (:func:`face_height`): tight crops cut a few pixels off the face (beyond the paper).
+OUTSIDE_TOLERANCE = 0.15
 #: An aligned face whose pixel standard deviation is below this (grey levels) is "nearly
 #: constant", e.g. all black because the landmarks sent the warp outside the image.
 MIN_FACE_CONTRAST = 2.0
@@ -167,25 +170,45 @@ def align_face(
     return aligned, moved
 
 
+def face_height(landmarks5: np.ndarray) -> float:
+    """The height of the face the landmarks ``(5, 2)`` imply, in image pixels: SphereFace's
+    112-pixel face (:data:`SPHEREFACE_SIZE`) divided by the scale of the similarity that puts
+    the landmarks on its template, i.e. the face box's height as the alignment sees it."""
+    matrix = fit_similarity(landmarks5, SPHEREFACE_TEMPLATE)
+    return SPHEREFACE_SIZE[0] / float(np.hypot(matrix[0, 0], matrix[1, 0]))
+
+
 def landmark_problem(landmarks5: np.ndarray, image_shape: tuple[int, ...]) -> str | None:
     """Why ``landmarks5`` ``(5, 2)`` cannot give a usable face in an image of ``image_shape``
-    (``(H, W, ...)``): not five finite points, a point outside the image, or all points
-    within :data:`MIN_LANDMARK_SPREAD` pixels of one point. None when they can."""
+    (``(H, W, ...)``): not five finite points, all points within :data:`MIN_LANDMARK_SPREAD`
+    pixels of one point, or a point outside the image by more than
+    :data:`OUTSIDE_TOLERANCE` of the :func:`face_height`. None when they can.
+
+    A point a little outside is a normal face in a tight crop (CK+48- or FER-style 128x128
+    crops cut through the mouth corners of an open mouth; MTCNN still places them): the
+    alignment pads what lies outside with black, as SphereFace's ``imwarp`` does. The
+    tolerance is beyond the paper (which does not say what happens at the image edge)."""
     pts = np.asarray(landmarks5, dtype=np.float64)
     if pts.shape != (5, 2):
         return f"landmarks are not five (x, y) points (shape {pts.shape})"
     if not np.all(np.isfinite(pts)):
         return "landmarks are not finite numbers"
-    h, w = image_shape[:2]
-    outside = (
-        (pts[:, 0] < -0.5) | (pts[:, 0] > w - 0.5) | (pts[:, 1] < -0.5) | (pts[:, 1] > h - 0.5)
-    )
-    if outside.any():
-        names = ", ".join(LANDMARK_NAMES[i] for i in np.flatnonzero(outside))
-        return f"landmarks outside the {w}x{h} image ({names})"
     spread = float(np.sqrt(((pts - pts.mean(0)) ** 2).sum(1).mean()))
     if spread < MIN_LANDMARK_SPREAD:
         return f"landmarks collapsed onto one point (spread {spread:.2f} px)"
+    h, w = image_shape[:2]
+    below, above = np.array([-0.5, -0.5]), np.array([w - 0.5, h - 0.5])
+    distance = np.maximum(below - pts, pts - above).max(axis=1)  # > 0: outside, in pixels
+    height = face_height(pts)
+    tolerance = OUTSIDE_TOLERANCE * height
+    outside = distance > tolerance
+    if outside.any():
+        names = ", ".join(LANDMARK_NAMES[i] for i in np.flatnonzero(outside))
+        return (
+            f"landmarks outside the {w}x{h} image ({names}) by up to {distance.max():.0f} px, "
+            f"more than the {tolerance:.0f} px tolerated ({100 * OUTSIDE_TOLERANCE:.0f} % of "
+            f"the {height:.0f} px face)"
+        )
     return None
 
 

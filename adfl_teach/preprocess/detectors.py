@@ -66,11 +66,15 @@ class Detection:
             (the ``landmarks`` detector).
         landmarks5: ``(5, 2)`` float (x, y), order of the alignment template.
         score: detector confidence in [0, 1] (1.0 for given landmarks).
+        reordered: the given points listed a right point before its left one (eyes or
+            mouth corners swapped, as in a mirrored markup) and were put in x order
+            (:func:`order_landmarks`); the preparation reports such frames.
     """
 
     box: np.ndarray | None
     landmarks5: np.ndarray
     score: float = 1.0
+    reordered: bool = False
 
 
 @runtime_checkable
@@ -85,7 +89,12 @@ class FaceDetector(Protocol):
 
 
 def order_landmarks(points: np.ndarray) -> np.ndarray:
-    """Make sure left/right pairs are ordered by x (left eye before right eye, same for mouth)."""
+    """Make sure left/right pairs are ordered by x (left eye before right eye, same for mouth).
+
+    "Left" is the image left (:data:`~adfl_teach.preprocess.align.LANDMARK_NAMES`): a markup
+    that lists the pairs the other way round (a mirrored markup, or eyes swapped in a
+    landmarks file) would otherwise need a reflection, which the similarity of sec. 3.1
+    cannot do: the least-squares fit would be a compromise between two mirror images."""
     pts = np.asarray(points, dtype=np.float64).copy()
     if pts[0, 0] > pts[1, 0]:
         pts[[0, 1]] = pts[[1, 0]]
@@ -117,7 +126,9 @@ class LandmarksDetector:
             if not file.is_file():
                 raise FaceNotFoundError(path, f"no landmarks file {file}")
             pts = read_landmarks_file(file)
-        return Detection(box=None, landmarks5=order_landmarks(pts), score=1.0)
+        ordered = order_landmarks(pts)
+        reordered = not np.array_equal(ordered, np.asarray(pts, dtype=np.float64))
+        return Detection(box=None, landmarks5=ordered, score=1.0, reordered=reordered)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def register(subparsers) -> None:
         "--subjects", type=int, default=None, help="synthetic subjects (default: preset)"
     )
     p.add_argument("--folds", default="0-9", help="folds to run (default 0-9)")
-    p.add_argument("--synth-seed", type=int, default=0, help="seed of the synthetic database")
+    p.add_argument("--synth-seed", default=0, help="seed of the synthetic database (default 0)")
     add_preset_argument(p, seeds=True)
     add_jobs_argument(p, default=MAIN_JOBS)
     p.set_defaults(func=run)

@@ -52,7 +52,7 @@ def register(subparsers) -> None:
     p.add_argument(
         "--subjects", type=int, default=None, help="synthetic subjects (default: preset)"
     )
-    p.add_argument("--synth-seed", type=int, default=0, help="seed of the synthetic database")
+    p.add_argument("--synth-seed", default=0, help="seed of the synthetic database (default 0)")
     p.add_argument("--probes", action="store_true", help="also probe ADFL's features")
     p.add_argument(
         "--collect-only",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from adfl_teach.cli.commands.common import SEED_RULE
 from adfl_teach.runtime import read_json
 from adfl_teach.synth import SynthConfig
 from adfl_teach.synth.database import generate_database
@@ -26,7 +27,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--out", required=True, help="output directory (written atomically)")
     p.add_argument("--subjects", type=int, default=None, help="number of subjects (default 120)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", default=0, help=f"random seed (default 0; {SEED_RULE})")
     p.add_argument(
         "--overwrite",
         action="store_true",

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from adfl_teach.data.imagefiles import opencv_name, read_image_bgr
 from adfl_teach.data.prepared import DatasetError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -152,42 +153,41 @@ def list_dirs(folder: Path) -> list[Path]:
 
 
 def read_image(path: Path) -> np.ndarray:
-    """An image file as ``(H, W, 3)`` uint8 RGB.
+    """An image file as ``(H, W, 3)`` uint8 RGB (grayscale -> 3 channels, 16 bit -> 8 bit).
 
-    Raises :class:`~adfl_teach.data.prepared.DatasetError` naming the file.
+    Python reads the bytes and OpenCV decodes them (:mod:`adfl_teach.data.imagefiles`), so
+    a file name that is not UTF-8 is read like any other. Raises
+    :class:`~adfl_teach.data.prepared.DatasetError` naming the file.
     """
-    if not Path(path).is_file():
-        raise DatasetError(f"{path}: image file is missing")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)  # grayscale -> 3 channels, 16 bit -> 8 bit
-    if image is None:
-        raise DatasetError(f"{path}: unreadable image (not a PNG/JPEG OpenCV can decode)")
-    return np.ascontiguousarray(image[:, :, ::-1])
+    return np.ascontiguousarray(read_image_bgr(path)[:, :, ::-1])
 
 
 def count_video_frames(path: Path) -> int:
     """Number of decodable frames (counted by decoding: container metadata is unreliable)."""
-    capture = cv2.VideoCapture(str(path))
-    if not capture.isOpened():
-        raise DatasetError(f"{path}: unreadable video (OpenCV cannot open it)")
-    count = 0
-    while capture.grab():
-        count += 1
-    capture.release()
+    with opencv_name(path) as name:
+        capture = cv2.VideoCapture(name)
+        if not capture.isOpened():
+            raise DatasetError(f"{path}: unreadable video (OpenCV cannot open it)")
+        count = 0
+        while capture.grab():
+            count += 1
+        capture.release()
     return count
 
 
 def read_video_frame(path: Path, index: int) -> np.ndarray:
     """Frame ``index`` (0-based) of a video as ``(H, W, 3)`` uint8 RGB, decoding sequentially."""
-    capture = cv2.VideoCapture(str(path))
-    if not capture.isOpened():
-        raise DatasetError(f"{path}: unreadable video (OpenCV cannot open it)")
-    try:
-        for _ in range(index):
-            if not capture.grab():
-                raise DatasetError(f"{path}: video ends before frame {index}")
-        ok, frame = capture.read()
-    finally:
-        capture.release()
+    with opencv_name(path) as name:
+        capture = cv2.VideoCapture(name)
+        if not capture.isOpened():
+            raise DatasetError(f"{path}: unreadable video (OpenCV cannot open it)")
+        try:
+            for _ in range(index):
+                if not capture.grab():
+                    raise DatasetError(f"{path}: video ends before frame {index}")
+            ok, frame = capture.read()
+        finally:
+            capture.release()
     if not ok or frame is None:
         raise DatasetError(f"{path}: cannot decode frame {index}")
     return np.ascontiguousarray(frame[:, :, ::-1])

@@ -22,12 +22,14 @@ Subjects without any labelled sequence are left out and reported (``dataset.json
 ``excluded``): real CK+ has such subjects (the 327 labelled sequences come from 118 of the 123
 subjects), so this cannot be an error. Malformed input is an error naming the file: an Emotion
 file that is not a single number in 1..7, two Emotion files for one sequence, an Emotion file
+whose name gives no frame number or names another sequence than its folder, an Emotion file
 whose frame has no image, a gap in the frame numbers, a sequence shorter than 4 frames (the neutral frame would also be
 one of the last three).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from adfl_teach.classes import CKPLUS_CLASSES
@@ -45,6 +47,46 @@ from adfl_teach.data.protocols.base import (
 #: The CK+ classes; the Emotion code is the class index (neutral = 0).
 CLASSES = CKPLUS_CLASSES
 PEAK_FRAMES = 3  # "the last three frames with provided label", sec. 3.2
+
+
+#: The name of an Emotion file: subject, sequence, the labelled (peak) frame.
+EMOTION_NAME = re.compile(r"^(?P<subject>.+)_(?P<sequence>[^_]+)_(?P<frame>\d+)_emotion\.txt$")
+
+
+def emotion_files(label_dir: Path) -> list[Path]:
+    """The Emotion files of one sequence folder: every file whose name ends in
+    ``emotion.txt`` (any case), so that a misnamed one is refused by :func:`labelled_frame`
+    instead of leaving its sequence silently unlabelled."""
+    if not label_dir.is_dir():
+        return []
+    return sorted(
+        p for p in label_dir.iterdir() if p.is_file() and p.name.lower().endswith("emotion.txt")
+    )
+
+
+def labelled_frame(path: Path, subject: str, sequence: str) -> int:
+    """The frame number an Emotion file labels, from its name
+    ``<subject>_<sequence>_<frame>_emotion.txt`` (``S005_001_00000011_emotion.txt`` -> 11).
+
+    The name is the only place CK+ says which frame is the peak, so a name without a frame
+    number (``emotion.txt``) or one naming another subject or sequence than the folder it
+    lies in (a file copied from another sequence) raises
+    :class:`~adfl_teach.data.prepared.DatasetError` instead of being guessed."""
+    expected = f"{subject}_{sequence}_<frame>_emotion.txt, e.g. {subject}_{sequence}_00000011"
+    match = EMOTION_NAME.match(path.name)
+    if match is None:
+        raise DatasetError(
+            f"{path}: Emotion file name names no frame; expected {expected}_emotion.txt "
+            "(the name says which frame is the labelled peak)"
+        )
+    named = f"{match['subject']}/{match['sequence']}"
+    if named != f"{subject}/{sequence}":
+        raise DatasetError(
+            f"{path}: the Emotion file names sequence {named}, but lies in the folder of "
+            f"{subject}/{sequence} (copied from another sequence?); expected {expected}"
+            "_emotion.txt"
+        )
+    return int(match["frame"])
 
 
 def read_emotion_file(path: Path) -> int:
@@ -111,7 +153,7 @@ class CKPlus(Protocol):
                     excluded.append({"item": seq_id, "reason": "not in the sequence list"})
                     continue
                 label_dir = emotion_dir / subject / seq_dir.name
-                label_files = sorted(label_dir.glob("*_emotion.txt")) if label_dir.is_dir() else []
+                label_files = emotion_files(label_dir)
                 if not label_files:
                     excluded.append({"item": seq_id, "reason": "unlabelled (no Emotion file)"})
                     continue
@@ -127,9 +169,9 @@ class CKPlus(Protocol):
         return Collection(root=root, samples=samples, excluded=excluded)
 
     def _select(self, seq_dir: Path, label_file: Path, subject: str) -> list[Sample]:
+        peak_number = labelled_frame(label_file, subject, seq_dir.name)
         label = read_emotion_file(label_file)
         frames = list_images(seq_dir)
-        peak_number = frame_number(Path(label_file.name.replace("_emotion", "")))
         numbers = [frame_number(p) for p in frames]
         if peak_number not in numbers:
             raise DatasetError(
