@@ -1,5 +1,5 @@
-"""Small runtime helpers: device choice, seeding, atomic file writes, checkpoints, and the
-fault-injection hook that the crash tests use."""
+"""Small runtime helpers: device choice, seeding, atomic file writes, checkpoints, the one
+comparison of two run identities, and the fault-injection hook that the crash tests use."""
 
 from __future__ import annotations
 
@@ -185,6 +185,24 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # corrupt or foreign file
         raise RuntimeError(f"checkpoint {path} could not be read: {exc}") from exc
+
+
+class RunMismatchError(ValueError):
+    """A run folder, a result or a checkpoint was made with other settings, data or code."""
+
+
+def identity_differences(saved: dict | None, wanted: dict, where: str = "") -> list[str]:
+    """``"key.sub: <where>A then, B now"`` for every leaf where two identities differ (a
+    missing key reads ``None``); ``where`` names the saved side, e.g. ``"checkpoint "``."""
+    saved = saved if isinstance(saved, dict) else {}
+    found = []
+    for key in sorted(set(saved) | set(wanted)):
+        a, b = saved.get(key), wanted.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            found += [f"{key}.{line}" for line in identity_differences(a, b, where)]
+        elif a != b:
+            found.append(f"{key}: {where}{a!r} then, {b!r} now")
+    return found
 
 
 class JSONFileError(ValueError):

@@ -39,6 +39,8 @@ from adfl_teach.losses import non_neutral_mask, objective
 from adfl_teach.model import create_model
 from adfl_teach.optimization import make_optimizer, make_scheduler
 from adfl_teach.runtime import (
+    RunMismatchError,
+    identity_differences,
     load_checkpoint,
     progress_bar,
     save_checkpoint,
@@ -49,7 +51,7 @@ from adfl_teach.runtime import (
 CHECKPOINT_FORMAT = "adfl-teach/checkpoint-1"
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(RunMismatchError):
     """A checkpoint to resume from was written by another run (kind, classes or identity)."""
 
 
@@ -146,7 +148,7 @@ class _Session:
                 f"checkpoint {checkpoint} holds a {kind} model with {classes} classes, "
                 f"not {self.kind} with {self.model.num_classes}"
             )
-        differences = identity_differences(state.get("identity"), identity or {})
+        differences = identity_differences(state.get("identity"), identity or {}, "checkpoint ")
         if identity is not None and differences:
             raise CheckpointMismatchError(
                 f"checkpoint {checkpoint} was written by another run: {'; '.join(differences)}"
@@ -157,25 +159,6 @@ class _Session:
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         return list(state["history"]), int(state["epoch"]), state.get("head_refit")
-
-
-def _flatten(value, prefix: str = "") -> dict:
-    if not isinstance(value, dict):
-        return {prefix or "identity": value}
-    flat = {}
-    for key, item in value.items():
-        flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
-
-
-def identity_differences(saved: dict | None, wanted: dict) -> list[str]:
-    """``"key: checkpoint X, now Y"`` for every (dotted) key where two identities differ."""
-    old, new = _flatten(saved if saved is not None else {}), _flatten(wanted)
-    return [
-        f"{key}: checkpoint {old.get(key, '(missing)')!r}, now {new.get(key, '(missing)')!r}"
-        for key in sorted(set(old) | set(new))
-        if old.get(key, "(missing)") != new.get(key, "(missing)")
-    ]
 
 
 def _training_images(kind: str, train_set: ImageSet, config: Config, neutral_index: int):

@@ -84,3 +84,24 @@ def test_a_malformed_fault_setting_is_an_error(monkeypatch):
     monkeypatch.setenv("ADFL_FAULT", "nowhere:1")
     with pytest.raises(ValueError, match="ADFL_FAULT"):
         fault_point("epoch-end")
+
+
+def test_identity_differences_lists_every_differing_leaf_once():
+    from adfl_teach.runtime import identity_differences
+
+    saved = {"config": {"amp": "bf16", "lr": 1}, "fold": 3, "gone": 1}
+    wanted = {"config": {"amp": "off", "lr": 1}, "fold": 3, "new": 2}
+    assert identity_differences(saved, wanted) == [
+        "config.amp: 'bf16' then, 'off' now",
+        "gone: 1 then, None now",
+        "new: None then, 2 now",
+    ]
+    assert identity_differences(None, {"a": 1}, "checkpoint ") == ["a: checkpoint None then, 1 now"]
+    assert identity_differences(saved, saved) == []
+
+
+def test_a_checkpoint_mismatch_is_a_run_mismatch():
+    from adfl_teach.experiments.rundir import RunMismatchError
+    from adfl_teach.training import CheckpointMismatchError
+
+    assert issubclass(CheckpointMismatchError, RunMismatchError)

@@ -36,7 +36,13 @@ except ImportError:  # pragma: no cover - Windows
 from adfl_teach import __version__
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset
-from adfl_teach.runtime import create_json_exclusively, read_json, remove_temporaries
+from adfl_teach.runtime import (
+    RunMismatchError,
+    create_json_exclusively,
+    identity_differences,
+    read_json,
+    remove_temporaries,
+)
 
 RUN_JSON = "run.json"
 RESULT = "result.json"
@@ -47,10 +53,6 @@ IDENTITY_KEYS = ("code_version", "dataset", "variant", "config")
 JOB_KEYS = ("model", "fold", "seed")
 RESULT_KEYS = (*JOB_KEYS, "accuracy", "num_test_images", "confusion", "identity")
 _RESULT_PATH = re.compile(r"seed_(-?\d+)/([^/]+)/fold_(\d+)/result\.json$")
-
-
-class RunMismatchError(ValueError):
-    """A run directory holds results made with other settings, data or code."""
 
 
 def fold_dir(run: str | Path, kind: str, fold: int, seed: int = 0) -> Path:
@@ -180,21 +182,9 @@ def read_run(run: str | Path) -> dict:
     return record
 
 
-def differences(old: dict, new: dict, prefix: str = "") -> list[str]:
-    """``["key.sub: A then, B now", ...]`` for every leaf where ``old`` and ``new`` differ."""
-    found = []
-    for key in sorted(set(old) | set(new)):
-        a, b = old.get(key), new.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            found += differences(a, b, f"{prefix}{key}.")
-        elif a != b:
-            found.append(f"{prefix}{key}: {a!r} then, {b!r} now")
-    return found
-
-
 def check_identity(path: Path, recorded: dict, expected: dict) -> None:
     """Raise :class:`RunMismatchError` naming ``path`` and listing every difference."""
-    found = differences(recorded, expected)
+    found = identity_differences(recorded, expected)
     if found:
         raise RunMismatchError(
             f"{path}: made with other settings, data or code than this run "
