@@ -13,6 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from adfl_teach.preprocess.align import face_height
+from adfl_teach.preprocess.detectors import Detection, order_landmarks
+from adfl_teach.preprocess.landmark_files import landmarks_file_for, read_landmarks_file
 from adfl_teach.synth import (
     EXPRESSIONS,
     SynthConfig,
@@ -159,3 +162,42 @@ def write_mmi(root: Path, spec, video_sessions=(), xml_style="attributes") -> di
                 ET.SubElement(element, "Metatag", {"Name": "Emotion", "Value": str(code)})
         ET.ElementTree(element).write(folder / "session.xml")
     return video_points
+
+
+def tight_crop(image: np.ndarray, points: np.ndarray, cut: float, size: int = 128):
+    """A real-style tight face crop: a square of 0.75 face heights centred on the eyes whose
+    bottom edge lies ``cut`` pixels above the higher mouth corner, resized to ``size`` x
+    ``size`` (as CK+48- or FER-style sets are cut). Returns ``(crop, points in the crop)``;
+    the mouth corners then lie outside the crop, below its bottom edge."""
+    side = 0.75 * face_height(points)
+    bottom = min(points[3, 1], points[4, 1]) - cut
+    x0, y0 = (points[0, 0] + points[1, 0]) / 2 - side / 2, bottom - side
+    scale = size / side
+    matrix = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
+    crop = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_AREA)
+    return crop, points @ matrix[:, :2].T + matrix[:, 2]
+
+
+def crop_ckplus_tightly(root: Path, cut: float) -> Path:
+    """Replace every frame of a :func:`write_ckplus` tree and its 5-point landmarks by a
+    :func:`tight_crop` (the landmarks files keep the points outside the crop)."""
+    for image_path in sorted(Path(root, "cohn-kanade-images").rglob("*.png")):
+        marks = landmarks_file_for(image_path)
+        image = cv2.imread(str(image_path))[:, :, ::-1]
+        crop, points = tight_crop(image, np.loadtxt(marks), cut)
+        _write_image(image_path, crop)
+        _write_points(marks, points)
+    return Path(root)
+
+
+class MTCNNStandIn:
+    """Answers like the ``mtcnn`` detector (a box and five points, which may lie outside a
+    tight crop, as MTCNN's regressed points do) without facenet-pytorch: the points are the
+    fake tree's known ones, read from its ``Landmarks/`` files."""
+
+    name = "mtcnn"
+
+    def detect(self, image_rgb: np.ndarray, path=None) -> Detection:
+        points = order_landmarks(read_landmarks_file(landmarks_file_for(path)))
+        box = np.concatenate([points.min(0) - 20, points.max(0) + 20])
+        return Detection(box=box, landmarks5=points, score=0.99)

@@ -8,8 +8,10 @@ what the message must say.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -18,6 +20,8 @@ from fakes import write_ckplus
 from prepared_fakes import small_imageset, write_prepared
 
 from adfl_teach.cli import main, run_guarded
+from adfl_teach.cli.commands.common import parse_seed, parse_seeds
+from adfl_teach.data.imagefiles import printable
 from adfl_teach.data.prepared import DatasetError, load_prepared
 from adfl_teach.runtime import JSONFileError, MissingJSONFileError, read_json
 
@@ -26,10 +30,11 @@ CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 
 
 def one_error_line(capsys, command: str, path) -> str:
-    """The single stderr line of a failed command, checked to start with the file."""
+    """The single stderr line of a failed command, checked to start with the file (a name
+    that is not UTF-8 printed with its odd bytes as ``\\xff``)."""
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
-    prefix = f"adfl-teach {command}: error: {path}: "
+    prefix = f"adfl-teach {command}: error: {printable(path)}: "
     assert err.startswith(prefix), err
     return err[len(prefix) :]
 
@@ -86,6 +91,33 @@ def missing_peak_frame(root):
     return root / "Emotion" / "S003" / "001" / "S003_001_00000004_emotion.txt"
 
 
+def rename_emotion(name: str):
+    def corrupt(root):
+        folder = root / "Emotion" / "S001" / "001"
+        return (folder / "S001_001_00000004_emotion.txt").rename(folder / name)
+
+    return corrupt
+
+
+def copy_subject(old: str, new: str, move: bool = False, named="S002_001_00000001.png"):
+    """Copy (or move) subject ``old``'s folders and the names of its files to ``new`` (a str,
+    or bytes for a name that is not UTF-8); the error names ``new``'s file ``named``."""
+
+    def corrupt(root):
+        base, was, now = os.fsencode(root), os.fsencode(old), os.fsencode(new)
+        for tree in (b"cohn-kanade-images", b"Emotion", b"Landmarks"):
+            source, target = base + b"/" + tree + b"/" + was, base + b"/" + tree + b"/" + now
+            shutil.move(source, target) if move else shutil.copytree(source, target)
+            for folder, _, files in os.walk(target):
+                for file in files:
+                    renamed = file.replace(was, now) if new.upper() != old.upper() else file
+                    os.rename(folder + b"/" + file, folder + b"/" + renamed)
+        image = base + b"/cohn-kanade-images/" + now + b"/001/" + os.fsencode(named)
+        return Path(os.fsdecode(image))
+
+    return corrupt
+
+
 def black(path):
     cv2.imwrite(str(path), np.zeros_like(cv2.imread(str(path))))
 
@@ -123,6 +155,28 @@ SOURCE_CASES = {
         r"image file is missing \(gap in frames\)",
     ),
     "unreadable frame": (frame(change_image=lambda p: p.write_bytes(b"no")), "unreadable image"),
+    # issue 23: label oddities and identity leaks
+    "emotion file named emotion.txt": (
+        rename_emotion("emotion.txt"),
+        "Emotion file name names no frame; expected S001_001_<frame>_emotion.txt",
+    ),
+    "emotion file of another sequence": (
+        rename_emotion("S001_002_00000004_emotion.txt"),
+        "names sequence S001/002, but lies in the folder of S001/001",
+    ),
+    "subject copied under a case variant": (
+        copy_subject("S002", "s002"),
+        "subject ids 'S002' .* and 's002' differ only in case: one person would be two",
+    ),
+    "subject copied under another id, files renamed": (
+        copy_subject("S002", "S011", named="S011_001_00000001.png"),
+        r"the same file content as .*/S002/001/S002_001_00000001.png \(SHA-256 \w+\), under "
+        "subject 'S011' and subject 'S002'",
+    ),
+    "subject folder name not UTF-8": (
+        copy_subject("S002", b"S\xff02", move=True, named="S\udcff02_001_00000001.png"),
+        r"the subject id 'S\\udcff02' is not UTF-8 text, which manifest.csv needs",
+    ),
     **{
         name: (corrupt, f"no usable face: .*{what}")
         for name, (corrupt, what) in NO_USABLE_FACE.items()
@@ -341,3 +395,71 @@ def test_oserrors_name_their_file_and_bugs_keep_their_traceback(capsys, monkeypa
 
     with pytest.raises(TypeError):
         run_guarded("adfl-teach cv", bug, None)
+
+
+# --- command-line arguments: one seed rule, --out outside --data (issue 23) --------------------
+
+RULE = r"a seed is an integer in 0\.\.4294967295 \(0 <= seed < 2\*\*32\)"
+DATA = "DATA"  # replaced by a folder; the checks run before anything reads it
+ARGUMENT_CASES = {
+    "train --seed -1": (["train", "--data", DATA, "--seed", "-1"], f"--seed '-1': out of.*{RULE}"),
+    "train --seed 2**32": (["train", "--data", DATA, "--seed", "4294967296"], "out of range"),
+    "train --seed 2**64": (
+        ["train", "--data", DATA, "--seed", "18446744073709551616"],
+        f"--seed '18446744073709551616': out of range; {RULE}",
+    ),
+    "train --seed abc": (["train", "--data", DATA, "--seed", "abc"], f"not an integer; {RULE}"),
+    "cv --seeds -1": (["cv", "--data", DATA, "--out", "R", "--seeds", "-1"], f"negative; {RULE}"),
+    "cv --seeds 2**32": (
+        ["cv", "--data", DATA, "--out", "R", "--seeds", "0,4294967296"],
+        f"4294967296 is not below 4294967296; {RULE}",
+    ),
+    "cv --seeds a huge range": (
+        ["cv", "--data", DATA, "--out", "R", "--seeds", "0-99999999999"],
+        "99999999999 is not below",
+    ),
+    "cv --folds a huge range": (
+        ["cv", "--data", DATA, "--out", "R", "--folds", "0-99999999999"],
+        "holds 100000000000 values, more than 10000",
+    ),
+    "ablate --seeds 5-1": (["ablate", "--data", DATA, "--seeds", "5-1"], "names no seed"),
+    "main --synth-seed -1": (["main", "--synth-seed", "-1"], f"--synth-seed '-1': out.*{RULE}"),
+    "main --seeds 1e3": (["main", "--seeds", "1e3"], "'1e3' is not a number or range"),
+    "reproduce --synth-seed 2**32": (["reproduce", "--synth-seed", "4294967296"], RULE),
+    "reproduce --seeds 0,-2": (["reproduce", "--seeds", "0,-2"], f"-2 is negative; {RULE}"),
+    "synth --seed -3": (["synth", "--out", "S", "--seed", "-3"], f"--seed '-3': out of.*{RULE}"),
+    "synth --seed 1.5": (["synth", "--out", "S", "--seed", "1.5"], "not an integer"),
+    "probe --seeds 2**32": (["probe", "R", "--data", DATA, "--seeds", "4294967296"], RULE),
+    "train --out inside --data": (
+        ["train", "--data", DATA, "--out", f"{DATA}/runs"],
+        "--out lies inside --data .*DATA; a run written into the prepared dataset would",
+    ),
+    "cv --out = --data": (["cv", "--data", DATA, "--out", DATA], "--out lies inside --data"),
+    "ablate --out inside --data": (
+        ["ablate", "--data", DATA, "--out", f"{DATA}/a/b"],
+        "--out lies inside --data",
+    ),
+    "reproduce --out inside --data": (
+        ["reproduce", "--data", DATA, "--out", f"{DATA}/r"],
+        "--out lies inside --data",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ARGUMENT_CASES)
+def test_bad_argument_is_one_line_before_anything_runs(case, tmp_path, capsys, monkeypatch):
+    argv, expected = ARGUMENT_CASES[case]
+    monkeypatch.chdir(tmp_path)
+    data = write_prepared(tmp_path / DATA, small_imageset(), CLASSES)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"adfl-teach {argv[0]}: error: "), err
+    assert re.search(expected, err), err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing ran
+    assert data.is_dir()
+
+
+def test_the_seed_rule_accepts_its_bounds():
+    assert parse_seed("0") == 0 and parse_seed(" 4294967295 ") == 2**32 - 1
+    assert parse_seeds("4294967294-4294967295") == [2**32 - 2, 2**32 - 1]

@@ -141,14 +141,15 @@ def list_images(folder: Path) -> list[Path]:
         for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
     ]
-    return sorted(files, key=lambda p: natural_key(p.name))
+    return sorted(files, key=lambda p: (natural_key(p.name), p.name))
 
 
 def list_dirs(folder: Path) -> list[Path]:
-    """Sub-folders (hidden ones skipped) in natural order."""
+    """Sub-folders (hidden ones skipped) in natural order (``S002`` before ``s002``: names
+    equal up to case are ordered by the names themselves, not by the file system)."""
     return sorted(
         (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: natural_key(p.name),
+        key=lambda p: (natural_key(p.name), p.name),
     )
 
 

@@ -80,7 +80,7 @@ def labelled_frame(path: Path, subject: str, sequence: str) -> int:
             "(the name says which frame is the labelled peak)"
         )
     named = f"{match['subject']}/{match['sequence']}"
-    if named != f"{subject}/{sequence}":
+    if named.casefold() != f"{subject}/{sequence}".casefold():  # case: data.identity's part
         raise DatasetError(
             f"{path}: the Emotion file names sequence {named}, but lies in the folder of "
             f"{subject}/{sequence} (copied from another sequence?); expected {expected}"
