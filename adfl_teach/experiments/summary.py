@@ -191,8 +191,33 @@ def format_summary(summary: dict) -> str:
         )
     if summary.get("paired"):
         lines.append(format_paired(summary["paired"]))
+    lines += below_chance_warnings(summary)
     lines += format_paper_table(summary)
     return "\n".join(lines)
+
+
+def below_chance_warnings(summary: dict) -> list[str]:
+    """One warning line per model with a fold (seed-averaged) or a seed (pooled) whose test
+    accuracy is below chance, i.e. below uniform guessing among the expression classes the
+    test images carry (``1 / (classes - 1)``: neutral is not tested). Such a number is not a
+    weak result but a broken run (a collapsed model, a preset too short for the data, labels
+    that do not match the images). Beyond the paper, which reports no per-fold numbers."""
+    lines = []
+    for kind, s in summary["models"].items():
+        chance = 1 / max(len(s["classes"]) - 1, 1)
+        low = [
+            f"fold {k} {100 * a:.1f} %"
+            for k, a in zip(s["folds"], s["fold_accuracies"], strict=True)
+            if a < chance
+        ]
+        low += [f"seed {seed} {100 * a:.1f} %" for seed, a in s["per_seed"].items() if a < chance]
+        if low:
+            lines.append(
+                f"warning: {kind} is below chance ({100 * chance:.1f} % = 1 of "
+                f"{len(s['classes']) - 1} expression classes) on {', '.join(low)}: a broken run "
+                "(collapsed model, too short a preset, wrong labels?), not a result"
+            )
+    return lines
 
 
 def format_paired(paired: dict) -> str:
