@@ -212,3 +212,12 @@ def test_speed_flags_set_the_config_and_a_run_continues_only_with_its_own(
     assert main([*args, "--channels-last", "--amp", "bf16"]) == 0  # its own: read back
     assert main([*args, "--no-channels-last", "--amp", "bf16"]) == 2
     assert "config.channels_last: True then, False now" in capsys.readouterr().err
+
+
+def test_a_result_whose_job_fields_are_not_a_name_and_integers_is_one_line(finished):
+    _, run = finished
+    path = fold_dir(run, "adfl", 0) / "result.json"
+    result = json.loads(path.read_text())
+    path.write_text(json.dumps({**result, "fold": "0"}))
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*model, fold, seed"):
+        summarize(run, figures=False)

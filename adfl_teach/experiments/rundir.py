@@ -22,7 +22,6 @@ every summary compares them, and a difference is an error listing what differs.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,12 +51,17 @@ RUN_FORMAT = "adfl-teach/run-2"
 IDENTITY_KEYS = ("code_version", "dataset", "variant", "config")
 JOB_KEYS = ("model", "fold", "seed")
 RESULT_KEYS = (*JOB_KEYS, "accuracy", "num_test_images", "confusion", "identity")
-_RESULT_PATH = re.compile(r"seed_(-?\d+)/([^/]+)/fold_(\d+)/result\.json$")
 
 
 def fold_dir(run: str | Path, kind: str, fold: int, seed: int = 0) -> Path:
     """``RUN/seed_<seed>/<kind>/fold_<fold>``: where one job's files live."""
     return Path(run) / f"seed_{seed}" / kind / f"fold_{fold}"
+
+
+def run_seeds(run: str | Path) -> list[int]:
+    """The seeds that have a folder in ``run`` (``RUN/seed_<s>``), ascending."""
+    prefix = fold_dir("", "", 0, "").parts[0]  # "seed_"
+    return sorted(int(p.name.removeprefix(prefix)) for p in Path(run).glob(f"{prefix}*"))
 
 
 class JobBusyError(RuntimeError):
@@ -239,14 +243,30 @@ def collect_results(run: str | Path) -> dict[int, dict[str, dict[int, dict]]]:
     run = Path(run)
     identity = read_run(run)["identity"]
     found: dict[int, dict[str, dict[int, dict]]] = {}
-    for path in sorted(run.glob("seed_*/*/fold_*/result.json")):
-        match = _RESULT_PATH.search(path.relative_to(run).as_posix())
-        if match is None:
-            raise ValueError(f"{path}: not in a seed_<s>/<model>/fold_<k> folder")
-        seed, kind, fold = int(match[1]), match[2], int(match[3])
-        result = validate_result(path, read_json(path), kind, fold, seed, identity)
+    for path in sorted(run.glob(f"{fold_dir('', '*', '*', '*')}/{RESULT}")):
+        result = read_json(path)
+        kind, fold, seed = recorded_job(path, result)
+        if path != fold_dir(run, kind, fold, seed) / RESULT:
+            raise RunMismatchError(
+                f"{path}: holds the result of {dict(zip(JOB_KEYS, (kind, fold, seed)))}, but "
+                "lies in the folder of another job"
+            )
+        result = validate_result(path, result, kind, fold, seed, identity)
         found.setdefault(seed, {}).setdefault(kind, {})[fold] = result
     return found
+
+
+def recorded_job(path: Path, result) -> tuple[str, int, int]:
+    """``(model, fold, seed)`` as a parsed ``result.json`` records them (the folder's name is
+    never parsed back: :func:`collect_results` compares the path with :func:`fold_dir`)."""
+    job = tuple(result.get(k) for k in JOB_KEYS) if isinstance(result, dict) else (None,) * 3
+    kind, fold, seed = job
+    if not (isinstance(kind, str) and type(fold) is int and type(seed) is int):
+        raise ValueError(
+            f"{path}: not a finished fold's result (model, fold, seed = {job!r}); move it away "
+            "to rerun the fold"
+        )
+    return kind, fold, seed
 
 
 def _as_json(obj):

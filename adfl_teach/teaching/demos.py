@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from adfl_teach.experiments.rundir import RESULT, RUN_JSON, fold_dir, run_seeds
 from adfl_teach.layers import AMSClassifier
 from adfl_teach.losses import adfl_objective, ams_logits, head_targets, l_n, non_neutral_mask
 from adfl_teach.model import create_model, parts_reached
@@ -199,17 +200,16 @@ def check_report_run(run, min_seeds: int = 3, folds=range(10), model: str = "adf
     one sub-folder per variant) complete? Every variant needs ``min_seeds`` seeds with a
     ``result.json`` for each of ``folds``. Prints one line per variant; returns True/False."""
     run = Path(run)
-    variants = sorted(path.parent for path in run.glob("*/run.json"))
+    variants = sorted(path.parent for path in run.glob(f"*/{RUN_JSON}"))
     if len(variants) < 2:
-        print(f"{run}: {len(variants)} variant runs (*/run.json); a comparison needs two")
+        print(f"{run}: {len(variants)} variant runs (*/{RUN_JSON}); a comparison needs two")
         return False
     complete = True
     for folder in variants:
-        seeds = sorted(int(p.name.removeprefix("seed_")) for p in folder.glob("seed_*"))
+        seeds = run_seeds(folder)
 
         def missing(seed, folder=folder):
-            base = folder / f"seed_{seed}" / model
-            return [k for k in folds if not (base / f"fold_{k}" / "result.json").is_file()]
+            return [k for k in folds if not (fold_dir(folder, model, k, seed) / RESULT).is_file()]
 
         done = [seed for seed in seeds if not missing(seed)]
         ok = len(done) >= min_seeds
