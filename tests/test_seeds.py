@@ -107,3 +107,21 @@ def test_jobs_in_worker_processes_give_the_results_of_one_job_at_a_time(tiny, tm
         a, b = one.results["adfl"][k], two.results["adfl"][k]
         assert a["predictions"] == b["predictions"] and a["accuracy"] == b["accuracy"]
         assert [h["total"] for h in a["history"]] == [h["total"] for h in b["history"]]
+
+
+def test_a_fold_or_seed_below_chance_is_warned_about(tiny, tmp_path):
+    run = tmp_path / "run"
+    cross_validate(tiny, run, get_preset("smoke").replace(optim={"epochs": 1}), ("adfl",), [0, 1],
+                   progress=False)  # fmt: skip
+    summary = summarize(run, figures=False)
+    adfl = summary["models"]["adfl"]
+    assert len(adfl["classes"]) - 1 == 4  # chance: 1 of 4 expression classes, 25 %
+    adfl["fold_accuracies"], adfl["per_seed"] = [0.5, 0.25], {"0": 0.375}
+    assert "below chance" not in format_summary(summary)  # at chance is no warning
+    adfl["fold_accuracies"], adfl["per_seed"] = [0.5, 0.0], {"0": 0.24}
+    warnings = [line for line in format_summary(summary).splitlines() if "chance" in line]
+    assert warnings == [
+        "warning: adfl is below chance (25.0 % = 1 of 4 expression classes) on fold 1 0.0 %, "
+        "seed 0 24.0 %: a broken run (collapsed model, too short a preset, wrong labels?), not "
+        "a result"
+    ]
