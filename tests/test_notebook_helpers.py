@@ -1,11 +1,14 @@
 """Notebook helpers: preset resolution, the cache folder, load-or-train."""
 
+import json
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 from adfl_teach.config import ConfigError
+from adfl_teach.experiments import findings
 from adfl_teach.teaching import notebook
 
 
@@ -206,56 +209,90 @@ def test_check_report_run_needs_two_variants_and_complete_seeds(tmp_path, capsys
     assert demos.check_report_run(tmp_path)
 
 
-class FakeMetadata:
-    def __init__(self, urls):
-        self.urls = urls
-
-    def get_all(self, key):
-        return self.urls if key == "Project-URL" else None
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_book_data_is_read_beside_the_notebook_and_never_fetched_off_colab(tmp_path, monkeypatch):
+def test_book_data_is_read_beside_the_notebook_first(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    monkeypatch.setattr(notebook.urllib.request, "urlopen", lambda *a, **k: pytest.fail("fetched"))
-    assert notebook.book_data("reproduction.json") == notebook.Path("data/reproduction.json")
-
-
-def test_book_data_on_colab_is_fetched_once_from_the_release_tag(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ADFL_HOME", str(tmp_path / "home"))
-    monkeypatch.setitem(sys.modules, "google.colab", object())
-    urls = ["Homepage, https://example.org/book/", "Repository, https://github.com/me/fork"]
-    monkeypatch.setattr(notebook.importlib.metadata, "metadata", lambda _: FakeMetadata(urls))
-    fetched = []
-
-    class Response:
-        def __init__(self, url, timeout):
-            fetched.append(url)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b'{"rows": {}}'
-
-    monkeypatch.setattr(notebook.urllib.request, "urlopen", Response)
-    path = notebook.book_data("reproduction.json")
-    assert fetched == [
-        f"https://raw.githubusercontent.com/me/fork/v{notebook.__version__}/book/data/"
-        "reproduction.json"
-    ]
-    assert path.read_text() == '{"rows": {}}' and str(tmp_path / "home") in str(path)
-    assert notebook.book_data("reproduction.json") == path and len(fetched) == 1  # cached
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "reproduction.json").write_text("{}")  # beside the notebook wins
-    assert notebook.book_data("reproduction.json") == notebook.Path("data/reproduction.json")
+    (tmp_path / "data" / "reproduction.json").write_text("{}")
+    assert notebook.book_data("reproduction.json") == Path("data/reproduction.json")
 
 
-def test_book_data_needs_a_github_repository_in_the_package_metadata(tmp_path, monkeypatch):
-    monkeypatch.setattr(notebook.importlib.metadata, "metadata", lambda _: FakeMetadata([]))
-    with pytest.raises(RuntimeError, match="names no GitHub repository"):
-        notebook.repository_files()
+def test_book_data_run_alone_is_the_packaged_copy_and_nothing_is_fetched(tmp_path, monkeypatch):
+    """A chapter copied to an empty folder (Colab) reads what the package ships, offline."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    path = notebook.book_data("reproduction.json")
+    assert path == notebook.packaged_data("reproduction.json") and path.is_file()
+    assert path.parent.name == notebook.PACKAGED_DATA and "urllib" not in vars(notebook)
+
+
+def test_a_name_the_book_does_not_have_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="nope.json: not in data/ beside the notebook"):
+        notebook.book_data("nope.json")
+
+
+def test_the_package_ships_every_measured_result_of_the_book_unchanged():
+    """book/data/*.json and the packaged copies are the same files: refresh with
+    ``cp book/data/*.json adfl_teach/teaching/book_data/``."""
+    committed = {p.name: p.read_bytes() for p in (ROOT / "book" / "data").glob("*.json")}
+    shipped = notebook.packaged_data("x").parent
+    packaged = {p.name: p.read_bytes() for p in shipped.glob("*.json")}
+    assert committed, "book/data holds no measured results"
+    stale = sorted(n for n in committed if packaged.get(n) != committed[n])
+    assert not stale, f"{stale}: run cp book/data/*.json {shipped}/"
+    assert set(packaged) == set(committed), "a packaged file the book no longer has"
+
+
+def test_the_packaged_data_is_declared_as_package_data():
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["adfl_teach.teaching"]
+    assert f"{notebook.PACKAGED_DATA}/*.json" in patterns
+
+
+def small_report(adfl: float, baseline: float, ci: list[float]) -> dict:
+    difference = adfl - baseline
+    return {
+        "preset": "smoke",
+        "seeds": [0, 1, 2],
+        "folds": [0, 1],
+        "paper": {"ADFL": 98.17, "Baseline": 94.19},
+        "rows": {
+            "adfl": {
+                "mean_accuracy": adfl,
+                "ci95": [adfl - 0.01, adfl + 0.01],
+                "vs_baseline": {
+                    "difference": difference,
+                    "difference_ci95": ci,
+                    "per_seed_difference": {"0": difference, "1": difference, "2": difference},
+                    "wilcoxon_p": 0.5,
+                    "adfl_wins": 1,
+                    "baseline_wins": 1,
+                    "folds": [0, 1],
+                },
+            },
+            "baseline": {"mean_accuracy": baseline, "ci95": [baseline - 0.02, baseline + 0.02]},
+        },
+    }
+
+
+def test_the_result_in_brief_is_computed_from_the_report():
+    text = notebook.result_in_brief(small_report(0.9, 0.8, [0.05, 0.15]))
+    assert "3 seeds x 2 folds" in text and "preset `smoke`" in text
+    assert "ADFL reaches 90.00 % (95 % CI [89.00, 91.00])" in text
+    assert "80.00 % ([78.00, 82.00])" in text
+    assert "ADFL beats its baseline here (+10.00 points" in text
+    worse = notebook.result_in_brief(small_report(0.7, 0.8, [-0.15, -0.05]))
+    assert "does worse than its own baseline here (-10.00 points)" in worse
+    # two sentences: the accuracies, then the paper's claim read from the same report
+    assert text.endswith(f"). {findings.paper_claim(small_report(0.9, 0.8, [0.05, 0.15]))}")
+
+
+def test_the_result_in_brief_reads_the_committed_report_by_default():
+    report = json.loads((ROOT / "book" / "data" / "reproduction.json").read_text())
+    assert notebook.result_in_brief() == notebook.result_in_brief(report)
+    adfl = 100 * report["rows"]["adfl"]["mean_accuracy"]
+    assert f"ADFL reaches {adfl:.2f} %" in notebook.result_in_brief()

@@ -11,17 +11,15 @@ CI runs the notebooks with ``ADFL_PRESET=smoke``; nothing in a notebook is edite
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib.resources
 import os
 import sys
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from adfl_teach import __version__
 from adfl_teach.config import Config, get_preset
-from adfl_teach.runtime import atomic_write_bytes, set_seed
+from adfl_teach.runtime import set_seed
 
 HOME_VARIABLE = "ADFL_HOME"
 DEFAULT_HOME = Path("~/.cache/adfl-teach")
@@ -41,34 +39,58 @@ def workdir(*parts: str) -> Path:
     return path
 
 
-def repository_files(version: str = __version__) -> str:
-    """The raw-file address of the repository at the release tag ``v<version>``, from the
-    installed package's ``Repository`` URL (``pyproject.toml``, written from ``_config.yml``)."""
-    urls = importlib.metadata.metadata("adfl-teach").get_all("Project-URL") or []
-    found = [u.split(",", 1)[1].strip() for u in urls if u.split(",", 1)[0].strip() == "Repository"]
-    if not found or not found[0].startswith("https://github.com/"):
-        raise RuntimeError(f"the installed adfl-teach names no GitHub repository ({urls})")
-    return found[0].replace("https://github.com/", "https://raw.githubusercontent.com/") + (
-        f"/v{version}"
-    )
+#: The package folder that ships the book's measured results (``book/data/``, copied; a test
+#: fails when the two differ), so a chapter run alone (Colab) reads them with no network.
+PACKAGED_DATA = "book_data"
+
+
+def packaged_data(name: str) -> Path:
+    """The copy of ``book/data/NAME`` inside the installed package."""
+    return Path(str(importlib.resources.files("adfl_teach.teaching") / PACKAGED_DATA / name))
 
 
 def book_data(name: str) -> Path:
     """A file of the book's ``data/`` folder (measured results a chapter reads).
 
-    Beside the notebook (the book build, nbval, a clone) it is ``data/NAME``. On Colab, where
-    a chapter runs on its own, the file is fetched once from the repository at the tag of the
-    installed release (the one the install cell pins) into :func:`workdir`. Anywhere else a
-    missing file stays missing, and reading it names it."""
+    Beside the notebook (the book build, nbval, a clone) it is ``data/NAME``; anywhere else
+    (a chapter run alone, as Colab runs it) it is the copy the package ships
+    (:func:`packaged_data`). Nothing is fetched. A name neither place has raises
+    ``FileNotFoundError`` naming both."""
     local = Path("data") / name
-    if local.exists() or not on_colab():
+    if local.exists():
         return local
-    target = workdir("book-data", __version__) / name
-    if not target.exists():
-        url = f"{repository_files()}/book/data/{name}"
-        with urllib.request.urlopen(url, timeout=60) as response:
-            atomic_write_bytes(target, response.read())
-    return target
+    shipped = packaged_data(name)
+    if shipped.exists():
+        return shipped
+    raise FileNotFoundError(
+        f"{name}: not in data/ beside the notebook nor in the installed adfl_teach "
+        f"({shipped.parent}); the book's measured results are book/data/*.json"
+    )
+
+
+def result_in_brief(report: dict | None = None) -> str:
+    """Two sentences on what the reproduction found, computed from its report
+    (``book/data/reproduction.json`` unless ``report`` is given): the two accuracies with
+    their 95 % intervals, then what they mean for the paper's claim
+    (:func:`adfl_teach.experiments.findings.paper_claim`)."""
+    from adfl_teach.experiments import findings
+    from adfl_teach.runtime import read_json
+
+    if report is None:
+        report = read_json(book_data("reproduction.json"), expect=dict)
+    rows = report["rows"]
+    adfl, baseline = rows["adfl"], rows["baseline"]
+    scale = (
+        f"{len(report['seeds'])} seeds x {len(report['folds'])} folds of the synthetic "
+        f"database, preset `{report['preset']}`"
+    )
+    first = (
+        f"Reproduced over {scale}, ADFL reaches {findings.percent(adfl['mean_accuracy'])} % "
+        f"(95 % CI {findings.ci_text(adfl)}) and the paper's baseline (sec. 3.1: the same "
+        f"layers trained by the AMS loss alone, no game) {findings.percent(baseline['mean_accuracy'])} % "
+        f"({findings.ci_text(baseline)})."
+    )
+    return f"{first} {findings.paper_claim(report)}"
 
 
 def describe(cfg: Config) -> str:
