@@ -120,6 +120,24 @@ def grid_point(name: str) -> GridPoint:
     raise ValueError(f"unknown grid point {name!r}; choose from {', '.join(p.name for p in GRID)}")
 
 
+def run_point(
+    data: PreparedDataset,
+    run: str | Path,
+    config: Config,
+    models: tuple[str, ...],
+    seeds,
+    folds: list[int] | None,
+    workers: int,
+    progress: bool,
+    validation: float | None = None,
+    variant: str = "paper",
+) -> None:
+    """Run (or continue) ``models`` x ``seeds`` x ``folds`` of one setting into ``run``;
+    with ``validation``, as selection jobs (:mod:`adfl_teach.experiments.selection`)."""
+    jobs = plan_jobs(data, run, config, models, folds, variant, list(seeds), validation)
+    run_jobs(data, jobs, workers, progress)
+
+
 def run_grid(
     data: PreparedDataset,
     out: str | Path,
@@ -134,21 +152,14 @@ def run_grid(
     """Run (or continue) the selection jobs of every point into ``OUT/<point name>``, point
     after point; ``on_point_done(point)`` is called after each (e.g. to write the report)."""
     for point in points:
-        jobs = plan_jobs(
-            data,
-            Path(out) / point.name,
-            point.config(base),
-            MODELS,
-            folds,
-            seeds=list(seeds),
-            validation=VALIDATION_FRACTION,
-        )
-        run_jobs(data, jobs, workers, progress)
+        run = Path(out) / point.name
+        config = point.config(base)
+        run_point(data, run, config, MODELS, seeds, folds, workers, progress, VALIDATION_FRACTION)
         if on_point_done is not None:
             on_point_done(point)
 
 
-def _collect(run: Path, seeds, folds, models=MODELS) -> dict[str, dict[int, dict[int, dict]]]:
+def collect(run: Path, seeds, folds, models=MODELS) -> dict[str, dict[int, dict[int, dict]]]:
     """``{model: {seed: {fold: result}}}`` of the finished jobs of ``run`` (none if absent)."""
     found: dict[str, dict[int, dict[int, dict]]] = {m: {} for m in models}
     if not (run / "run.json").exists():
@@ -200,6 +211,15 @@ def model_report(by_seed: dict[int, dict[int, dict]], folds: list[int]) -> dict:
         ]
         report["curves"] = _curves([by_seed[s][k] for s in complete for k in folds])
     return report
+
+
+def confusions(by_seed: dict[int, dict[int, dict]]) -> dict[str, dict[str, list]]:
+    """``{seed: {fold: confusion matrix}}`` (rows: true class, columns: predicted; N x N,
+    neutral included, so a model that answers "neutral" shows it) of the finished jobs."""
+    return {
+        str(s): {str(k): r["confusion"] for k, r in sorted(folds.items())}
+        for s, folds in sorted(by_seed.items())
+    }
 
 
 def paired_difference(adfl: dict, baseline: dict) -> dict | None:
@@ -256,7 +276,7 @@ def grid_report(
     folds = list(range(10)) if folds is None else list(folds)
     rows = {}
     for point in points:
-        found = _collect(Path(out) / point.name, seeds, folds)
+        found = collect(Path(out) / point.name, seeds, folds)
         models = {m: model_report(found[m], folds) for m in MODELS}
         rows[point.name] = {
             "lr": point.lr,

@@ -1,9 +1,24 @@
-"""``adfl-teach study``: the study behind chapter 14's answer (beyond the paper).
+"""``adfl-teach study PHASE``: the study behind chapter 14's answer (beyond the paper).
 
-``study grid`` runs the learning-rate x schedule x budget grid of ADFL and the baseline,
-scored on a validation split of each fold's training subjects
-(:mod:`adfl_teach.experiments.study`), and writes its compact report. Finished jobs are
-read back, so rerunning the same command continues; ``--collect-only`` trains nothing.
+Phases, in order (:mod:`adfl_teach.experiments.study`, ``.headline``, ``.regimes``,
+``.truth``); each reads back what is finished and continues, and writes its compact report
+to ``REPORTS/<phase>.json`` (default ``book/data/study/``):
+
+* ``grid``: ADFL and the baseline over the lr x schedule x budget grid, scored on a
+  validation split of each fold's training subjects (the test folds are never loaded);
+* ``headline``: each model at the grid's choice, scored on the test folds, 10 seeds; and
+  the baseline given ADFL's number of steps;
+* ``lambda``: ADFL at its choice with lambda_n in {1, 10, 30};
+* ``regimes``: both models on databases with less or more identity variety, weaker or
+  stronger expressions, fewer or more subjects;
+* ``truth``: linear R^2 of f_e, f_n, f_r onto the faces' identity parameters and AU
+  intensities, for ADFL and the ``no-adversary`` control;
+* ``all``: every phase in turn.
+
+Layout: ``OUT/synthetic``, ``OUT/prepared`` (the database), ``OUT/grid/<point>``,
+``OUT/headline/<run>``, ``OUT/lambda/<run>``, ``OUT/regimes/<regime>/...``,
+``OUT/truth/no-adversary``. Phases after ``grid`` refuse to start before the grid is
+complete: no choice is made on half a grid.
 """
 
 from __future__ import annotations
@@ -11,80 +26,136 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from adfl_teach.ablations import get_variant
 from adfl_teach.cli.commands.common import (
     add_jobs_argument,
     add_preset_argument,
     config_from_args,
     parse_folds,
-    parse_seeds,
 )
 from adfl_teach.data.prepared import load_prepared
+from adfl_teach.experiments import headline, regimes, study, truth
 from adfl_teach.experiments.pipelines import synthetic_dataset
-from adfl_teach.experiments.study import GRID, GRID_SEEDS, grid_point, grid_report
-from adfl_teach.experiments.study import run_grid as run_grid_points
-from adfl_teach.runtime import atomic_write_json
+from adfl_teach.runtime import atomic_write_json, read_json
 
-DEFAULT_REPORT = Path("book/data/study/grid.json")
+PHASES = ("grid", "headline", "lambda", "regimes", "truth")
+DEFAULT_REPORTS = Path("book/data/study")
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "study",
-        help="the study behind chapter 14 (beyond the paper): the lr/schedule/budget grid "
-        "scored on validation subjects",
-        description="Phase 'grid': ADFL and the baseline at every grid point (learning rate "
-        "x schedule x budget), every seed and fold, scored on a validation split of each "
-        "fold's training subjects; the test folds are never loaded. Writes a compact report "
-        "(per-seed accuracies, CIs, per-epoch curves, the selected point per model). "
-        "Rerunning continues where it stopped.",
+        help="the study behind chapter 14 (beyond the paper): the grid chosen on "
+        "validation subjects, the headline, lambda_n, data regimes, ground-truth R^2",
+        description=__doc__.split("\n\n", 1)[1].replace("``", "'"),
     )
-    p.add_argument("phase", choices=["grid"], help="which phase to run")
+    p.add_argument("phase", choices=[*PHASES, "all"], help="which phase to run")
     p.add_argument("--out", type=Path, default=Path("runs/study"), help="output folder OUT")
-    p.add_argument("--data", type=Path, default=None, help="a prepared dataset (default: "
-                   "the synthetic database in OUT/prepared)")  # fmt: skip
-    p.add_argument("--points", default="all", help="comma-separated grid points, or 'all' "
-                   f"(the grid: {', '.join(g.name for g in GRID)})")  # fmt: skip
     p.add_argument("--folds", default="0-9", help="folds (default 0-9)")
-    p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report file "
-                   "(default: %(default)s)")  # fmt: skip
+    p.add_argument("--reports", type=Path, default=DEFAULT_REPORTS, help="folder of the "
+                   "compact reports (default: %(default)s)")  # fmt: skip
     p.add_argument("--collect-only", action="store_true", help="train nothing: write the "
-                   "report of the finished jobs")  # fmt: skip
-    add_preset_argument(p, seeds=True, default_seeds=",".join(map(str, GRID_SEEDS)))
+                   "reports of the finished jobs")  # fmt: skip
+    add_preset_argument(p)
     add_jobs_argument(p, default=1)
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    t0 = time.perf_counter()
-    if args.preset is None:
-        args.preset = "cpu-quick"
-    base = config_from_args(args)
-    seeds = tuple(parse_seeds(args.seeds))
-    folds = parse_folds(args.folds)
-    names = [n.strip() for n in args.points.split(",") if n.strip()]
-    points = GRID if names == ["all"] else tuple(grid_point(n) for n in names)
-    prepared = args.data or synthetic_dataset(
-        args.out, base.data.synth_subjects, 0, progress=not args.quiet
-    )
-    data = load_prepared(prepared)
+class _Study:
+    """What every phase needs: the base config, the database, the folds, the options."""
 
-    def write_report(_point=None) -> dict:
-        report = grid_report(args.out, GRID, seeds, folds, base)
-        report["command"] = "adfl-teach study grid " + " ".join(
-            f"--{k} {v}" for k, v in (("seeds", args.seeds), ("jobs", args.jobs))
-        )
-        atomic_write_json(args.report, report)
+    def __init__(self, args):
+        if args.preset is None:
+            args.preset = "cpu-quick"  # the study's base preset, whatever $ADFL_PRESET says
+        self.args = args
+        self.base = config_from_args(args)
+        self.folds = parse_folds(args.folds)
+        self.out = args.out
+        self.progress = not args.quiet
+        prepared = synthetic_dataset(args.out, self.base.data.synth_subjects, 0, self.progress)
+        self.data = load_prepared(prepared)
+
+    def write(self, phase: str, report: dict) -> dict:
+        report["command"] = f"adfl-teach study {phase} --out {self.out} --preset {self.base.preset}"
+        atomic_write_json(self.args.reports / f"{phase}.json", report)
         return report
 
-    if not args.collect_only:
-        run_grid_points(data, args.out, base, points, seeds, folds, args.jobs,
-                        not args.quiet, write_report)  # fmt: skip
-    report = write_report()
-    for name, row in report["points"].items():
-        done = sum(m["jobs_done"] for m in row["models"].values())
-        diff = row["difference"]
-        text = "" if diff is None else f"  ADFL - baseline {diff['mean']:+.4f} ({diff['verdict']})"
-        print(f"{name:24s} {done:3d}/{row['jobs_total']} jobs{text}")
-    print(f"selected (validation): {report['selection']}")
-    print(f"report written to {args.report} in {time.perf_counter() - t0:.0f} s")
+    def grid(self) -> dict:
+        def write(_point=None):
+            return self.write("grid", study.grid_report(self.out / "grid", study.GRID,
+                                                        study.GRID_SEEDS, self.folds, self.base))  # fmt: skip
+
+        if not self.args.collect_only:
+            study.run_grid(self.data, self.out / "grid", self.base, study.GRID, study.GRID_SEEDS,
+                           self.folds, self.args.jobs, self.progress, write)  # fmt: skip
+        return write()
+
+    def chosen_grid(self) -> dict:
+        path = self.args.reports / "grid.json"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: missing; run `adfl-teach study grid` first")
+        return read_json(path, expect=dict)
+
+    def _tested(self, phase: str, runs: dict, report_of) -> dict:
+        out = self.out / phase
+        if not self.args.collect_only:
+            headline.run_phase(self.data, out, runs, self.folds, self.args.jobs, self.progress)
+        return self.write(phase, report_of(out, runs, self.folds))
+
+    def headline(self) -> dict:
+        runs = headline.headline_runs(self.data, self.chosen_grid(), self.base)
+        return self._tested("headline", runs, headline.headline_report)
+
+    def lambda_(self) -> dict:
+        runs = headline.lambda_runs(self.chosen_grid(), self.base)
+        return self._tested(
+            "lambda", runs, lambda out, r, folds: headline.phase_report(out, r, "lambda", folds)
+        )
+
+    def regimes(self) -> dict:
+        out = self.out / "regimes"
+        if not self.args.collect_only:
+            regimes.run_regimes(out, self.chosen_grid(), self.base, self.folds, self.args.jobs,
+                                self.progress)  # fmt: skip
+        return self.write("regimes", regimes.regimes_report(out, self.out / "headline", self.folds))
+
+    def truth(self) -> dict:
+        adfl = headline.chosen_configs(self.chosen_grid(), self.base)["adfl"]
+        control = get_variant("no-adversary").apply(adfl)
+        runs = {"no-adversary": headline.TestRun(control, "adfl", study.GRID_SEEDS, "no-adversary")}
+        if not self.args.collect_only:
+            headline.run_phase(self.data, self.out / "truth", runs, self.folds, self.args.jobs,
+                               self.progress)  # fmt: skip
+        synthetic = self.out / "synthetic"
+        rows = {
+            "adfl": (self.out / "headline" / "adfl", "adfl"),
+            "no-adversary": (self.out / "truth" / "no-adversary", "adfl"),
+        }
+        report = {"format": study.REPORT_FORMAT, "phase": "truth", "scored_on": "test",
+                  "folds": self.folds, "method": truth.__doc__.split("\n\n")[2]}  # fmt: skip
+        for name, (run, model) in rows.items():
+            per_seed = truth.r2_run(self.data, synthetic, run, model, study.GRID_SEEDS, self.folds)
+            report[name] = truth.summarise_r2(per_seed, self.folds)
+        return self.write("truth", report)
+
+
+def run(args) -> int:
+    t0 = time.perf_counter()
+    session = _Study(args)
+    phases = PHASES if args.phase == "all" else (args.phase,)
+    for phase in phases:
+        report = getattr(session, "lambda_" if phase == "lambda" else phase)()
+        print(f"{phase}: report written to {args.reports / (phase + '.json')}")
+        if phase == "grid":
+            for name, row in report["points"].items():
+                done = sum(m["jobs_done"] for m in row["models"].values())
+                diff = row["difference"]
+                text = (
+                    ""
+                    if diff is None
+                    else f"  ADFL - baseline {diff['mean']:+.4f} ({diff['verdict']})"
+                )
+                print(f"  {name:24s} {done:3d}/{row['jobs_total']} jobs{text}")
+            print(f"  selected on validation: {report['selection']}")
+    print(f"done in {time.perf_counter() - t0:.0f} s")
     return 0
