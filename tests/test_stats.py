@@ -82,3 +82,12 @@ def test_paired_comparison_tests_the_seed_averaged_fold_differences():
     losses = sum(d < 0 for d in expected)
     assert paired["sign_test_p"] == pytest.approx(scipy_stats.binomtest(wins, wins + losses).pvalue)
     assert paired_comparison(adfl, {}) is None
+
+
+def test_one_ci_text_for_every_table():
+    from adfl_teach.experiments.findings import ci_text as row_ci_text
+    from adfl_teach.experiments.stats import ci_text
+
+    assert ci_text(None) == "-"
+    assert ci_text((0.5, 0.612345)) == "[50.00, 61.23]"
+    assert row_ci_text({"ci95": [0.5, 0.612345]}) == "[50.00, 61.23]"

@@ -7,9 +7,10 @@ book's reproduction chapter and ``scripts/readme_results.py``.
 from __future__ import annotations
 
 from adfl_teach.ablations import BEYOND_PAPER
-from adfl_teach.experiments.reproduction import ranges
-
-LABELS = {"baseline": "baseline", "adfl": "ADFL as published"}
+from adfl_teach.experiments.reproduction import LABELS, ranges
+from adfl_teach.experiments.stats import ONE_SEED_NOTE
+from adfl_teach.experiments.stats import ci_text as interval_text
+from adfl_teach.experiments.summary import TABLE_2_NAMES
 
 
 def percent(value: float) -> str:
@@ -17,8 +18,8 @@ def percent(value: float) -> str:
 
 
 def ci_text(row: dict) -> str:
-    ci = row.get("ci95")
-    return "-" if ci is None else f"[{percent(ci[0])}, {percent(ci[1])}]"
+    """A row's 95 % CI over seeds, in percent (:func:`adfl_teach.experiments.stats.ci_text`)."""
+    return interval_text(row.get("ci95"))
 
 
 def difference_text(comparison: dict) -> str:
@@ -67,7 +68,7 @@ def format_report(report: dict) -> str:
         seeds = ", ".join(f"seed {s}: folds {ranges(f)}" for s, f in item["missing"].items())
         lines.append(f"missing {item['name']} ({seeds}): {item['command']}")
     if any(len(r.get("seeds", ())) == 1 for r in report["rows"].values()):
-        lines.append("one seed: an anecdote, no CI (run --seeds 0-2)")
+        lines.append(ONE_SEED_NOTE)
     return "\n".join(lines)
 
 
@@ -112,7 +113,8 @@ def paper_claim(report: dict) -> str:
     paired = report["rows"]["adfl"].get("vs_baseline")
     if paired is None or paired["difference_ci95"] is None:
         return "Not enough seeds yet to test the paper's claim here (three or more needed)."
-    gain = report["paper"]["ADFL"] - report["paper"]["Baseline"]  # points, CK+
+    paper = report["paper"]
+    gain = paper[TABLE_2_NAMES["adfl"]] - paper[TABLE_2_NAMES["baseline"]]  # points, CK+
     diff, (low, high) = 100 * paired["difference"], (100 * v for v in paired["difference_ci95"])
     if low > 0:
         return f"ADFL beats its baseline here ({diff:+.2f} points; the paper: {gain:+.2f} on CK+)."

@@ -21,6 +21,7 @@ from adfl_teach.experiments.cv import cross_validate, plan_jobs
 from adfl_teach.experiments.jobs import run_jobs
 from adfl_teach.experiments.probes import probe_run
 from adfl_teach.experiments.reproduction import REPORT, Request, build_report
+from adfl_teach.experiments.stats import ONE_SEED_NOTE, ci_text
 from adfl_teach.experiments.summary import format_summary, summarize
 from adfl_teach.runtime import atomic_write_json, read_json
 from adfl_teach.synth import generate_database
@@ -135,14 +136,14 @@ def format_ablation(rows: dict) -> str:
     for name, r in rows.items():
         delta = r.get("change_from_paper")
         delta = "" if delta is None else f"{100 * delta:+.2f}"
-        ci = "-" if r["ci95"] is None else "[{:.2f}, {:.2f}]".format(*(100 * v for v in r["ci95"]))
+        ci = ci_text(r["ci95"])
         beyond = f"[{BEYOND_PAPER}] " if r["beyond_paper"] else ""
         lines.append(
             f"{name:<26} {len(r['seeds']):>5} {100 * r['mean_accuracy']:>7.2f} {ci:>16} "
             f"{delta:>9}  {beyond}{r['description']}"
         )
     if any(len(r["seeds"]) == 1 for r in rows.values()):
-        lines.append("one seed: an anecdote, no CI (run more seeds, e.g. --seeds 0-2)")
+        lines.append(ONE_SEED_NOTE)
     return "\n".join(lines)
 
 

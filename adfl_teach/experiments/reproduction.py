@@ -39,9 +39,11 @@ from adfl_teach.runtime import read_json
 REPORT_FORMAT = "adfl-teach/reproduction-1"
 REPORT = "reproduction.json"
 MODELS = ("baseline", "adfl")
+#: How the report's prose and tables name the two models' rows.
+LABELS = {"baseline": "baseline", "adfl": "ADFL as published"}
 DESCRIPTIONS = {
     "baseline": "shared layers + B_e + AMS classifier (sec. 3.1's baseline)",
-    "adfl": "ADFL as published (sec. 2)",
+    "adfl": f"{LABELS['adfl']} (sec. 2)",
 }
 #: History keys averaged per epoch (those every history of a row has).
 DIAGNOSTIC_KEYS = (

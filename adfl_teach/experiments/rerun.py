@@ -8,6 +8,7 @@ number is read from the two reports (:mod:`adfl_teach.experiments.findings` form
 from __future__ import annotations
 
 from adfl_teach.experiments.findings import difference_text, percent, row_label
+from adfl_teach.experiments.reproduction import LABELS
 
 
 def _inside(value: float, ci) -> bool:
@@ -91,7 +92,7 @@ def verdict_changes(report: dict, earlier: dict) -> list[str]:
     both intervals, in points."""
     changes = []
     for name, row in report["rows"].items():
-        for key, other in (("vs_paper", "ADFL as published"), ("vs_baseline", "baseline")):
+        for key, other in (("vs_paper", LABELS["adfl"]), ("vs_baseline", LABELS["baseline"])):
             now, before = row.get(key), (earlier["rows"].get(name) or {}).get(key)
             found_now, found_before = _finding(now), _finding(before)
             if found_now is None or found_before is None or found_now == found_before:

@@ -22,6 +22,15 @@ TESTS = (
 )
 
 
+#: The line a table prints when one of its rows has a single seed.
+ONE_SEED_NOTE = "one seed: an anecdote, no CI (run more seeds, e.g. --seeds 0-2)"
+
+
+def ci_text(ci95) -> str:
+    """A 95 % CI of accuracies (fractions) as ``[l.ll, h.hh]`` in percent; ``-`` for None."""
+    return "-" if ci95 is None else "[{:.2f}, {:.2f}]".format(*(100 * v for v in ci95))
+
+
 def mean_ci95(values) -> tuple[float, tuple[float, float] | None]:
     """``(mean, (low, high))``; the interval is None for fewer than two values (one seed
     says nothing about the spread over seeds)."""

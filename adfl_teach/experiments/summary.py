@@ -19,7 +19,14 @@ import numpy as np
 from adfl_teach.ablations import get_variant
 from adfl_teach.data import protocols
 from adfl_teach.experiments.rundir import collect_results, read_run
-from adfl_teach.experiments.stats import CI_METHOD, TESTS, mean_ci95, paired_tests
+from adfl_teach.experiments.stats import (
+    CI_METHOD,
+    ONE_SEED_NOTE,
+    TESTS,
+    ci_text,
+    mean_ci95,
+    paired_tests,
+)
 from adfl_teach.runtime import atomic_write_json
 from adfl_teach.teaching.plotting import plot_confusion
 
@@ -35,6 +42,8 @@ TABLE_2 = {
     "Baseline": (94.19, 62.68, 83.96),
     "ADFL": (98.17, 77.51, 87.50),
 }
+#: Table 2's name of each model this project trains.
+TABLE_2_NAMES = {"adfl": "ADFL", "baseline": "Baseline"}
 TABLE_2_COLUMNS = protocols.TABLE_2_COLUMNS  # from the protocol classes
 DATABASE_NAMES = protocols.DATABASE_NAMES
 
@@ -170,17 +179,13 @@ def format_summary(summary: dict) -> str:
         f"{'95 % CI':>16}   per seed %",
     ]
     for kind, s in summary["models"].items():
-        ci = "-" if s["ci95"] is None else "[{:.2f}, {:.2f}]".format(*(100 * v for v in s["ci95"]))
+        ci = ci_text(s["ci95"])
         per_seed = "  ".join(f"s{seed} {100 * a:.2f}" for seed, a in s["per_seed"].items())
         lines.append(
             f"{kind:<10} {len(s['seeds']):>5} {len(s['folds']):>5} {s['num_test_images']:>7} "
             f"{100 * s['mean_accuracy']:>7.2f} {ci:>16}   {per_seed}"
         )
-    lines.append(
-        "one seed: an anecdote, no CI (run more seeds, e.g. --seeds 0-2)"
-        if len(seeds) == 1
-        else f"mean and CI: {CI_METHOD}"
-    )
+    lines.append(ONE_SEED_NOTE if len(seeds) == 1 else f"mean and CI: {CI_METHOD}")
     for kind, s in summary["models"].items():
         if not s["same_folds_per_seed"]:
             lines.append(f"note: the seeds of {kind} ran different folds; compare with care")
@@ -238,10 +243,7 @@ def format_paper_table(summary: dict) -> list[str]:
         f"Paper, Table 2 ({db}{', real photos' if synthetic else ''}) beside ours "
         f"({'synthetic' if synthetic else db}, mean over seeds):"
     ]
-    ours = {
-        k.upper() if k == "adfl" else k.capitalize(): s["mean_accuracy"]
-        for k, s in summary["models"].items()
-    }
+    ours = {TABLE_2_NAMES.get(k, k): s["mean_accuracy"] for k, s in summary["models"].items()}
     for method, value in summary["paper_table_2"].items():
         paper = "-" if value is None else f"{value:.2f}"
         mine = f"{100 * ours[method]:.2f}" if method in ours else ""
