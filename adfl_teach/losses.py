@@ -210,7 +210,7 @@ def baseline_objective(
 
 def objective(outputs: ModelOutput, labels: torch.Tensor, config: LossConfig | None = None):
     """:func:`adfl_objective` for ADFL outputs, :func:`baseline_objective` for the baseline."""
-    if outputs.splitter_logits is None:
+    if outputs.kind == "baseline":
         return baseline_objective(outputs, labels, config)
     return adfl_objective(outputs, labels, config)
 

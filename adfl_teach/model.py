@@ -94,6 +94,7 @@ class ModelOutput:
     dispeller_logits: torch.Tensor | None = None
     fooled_dispeller_logits: torch.Tensor | None = None
     # Class bookkeeping, set by the model (see ``losses.head_targets``).
+    kind: str = "adfl"  # the model that made it: a key of MODEL_KINDS
     neutral_index: int = 0
     num_classes: int = 0
     neutral_is_class: bool = False
@@ -113,10 +114,12 @@ def _standardizer(cfg: ModelConfig) -> nn.Module:
 
 
 class _ExpressionModel(nn.Module):
-    """What ADFL and the baseline share: class counts, input scaling, the AMS ``scale`` used
-    for logits, and the parts both have (the shared layers and B_θe). A subclass adds its
-    other parts in :meth:`_add_parts`."""
+    """What ADFL and the baseline share: the class counts, input scaling and the AMS
+    ``scale`` used for logits. Each subclass builds its own parts (:data:`PARTS`) in its
+    ``__init__`` and names itself with ``kind`` (``"adfl"`` or ``"baseline"``: the one
+    answer to "is this the baseline?")."""
 
+    kind: str = ""
     routing: dict[str, frozenset[str]] = {}
 
     def __init__(
@@ -143,12 +146,6 @@ class _ExpressionModel(nn.Module):
         # docs/implementation-notes.md), unless the no-neutral-masking ablation makes neutral a
         # class of theirs too.
         self.head_classes = num_classes if self.neutral_is_class else num_classes - 1
-        self.shared = SharedLayers(self.config)
-        self.expression_branch = Branch(self.config, self.input_size)  # B_θe, eq. (1)
-        self._add_parts(self.config)
-
-    def _add_parts(self, cfg: ModelConfig) -> None:
-        raise NotImplementedError
 
     def _prepare(self, images: torch.Tensor) -> torch.Tensor:
         if images.ndim != 4 or images.shape[1] != 3:
@@ -165,6 +162,7 @@ class _ExpressionModel(nn.Module):
 
     def _output(self, **kw) -> ModelOutput:
         return ModelOutput(
+            kind=self.kind,
             neutral_index=self.neutral_index,
             num_classes=self.num_classes,
             neutral_is_class=self.neutral_is_class,
@@ -181,17 +179,31 @@ class ADFL(_ExpressionModel):
     already normalised floats. Returns a :class:`ModelOutput`.
     """
 
-    def _add_parts(self, cfg: ModelConfig) -> None:
+    kind = "adfl"
+
+    def __init__(
+        self,
+        num_classes: int = 8,
+        neutral_index: int = 0,
+        config: ModelConfig | None = None,
+        input_size: tuple[int, int] = (112, 96),
+    ):
+        super().__init__(num_classes, neutral_index, config, input_size)
+        cfg, n, d = self.config, self.num_classes, self.config.feature_dim
+        # The seven parts of Fig. 2 (:data:`PARTS`), in the order their weights are drawn.
+        self.shared = SharedLayers(cfg)  # Conv1-Conv3, Table 1
+        self.expression_branch = Branch(cfg, self.input_size)  # B_θe, eq. (1)
         self.neutral_branch = Branch(cfg, self.input_size)  # B_θn
-        self.splitter = nn.Linear(cfg.feature_dim, self.head_classes)  # W_e, b_e (eq. 2)
-        self.dispeller = nn.Linear(cfg.feature_dim, self.num_classes)  # W_n, b_n (eq. 3)
+        self.splitter = nn.Linear(d, self.head_classes)  # W_e, b_e (eq. 2), ADFL-d
+        self.dispeller = nn.Linear(d, n)  # W_n, b_n (eq. 3), ADFL-n
         if cfg.residue == "features":  # eq. (5): f_e - f_n, then FC-256
-            residue_dim = cfg.feature_dim
+            residue_dim = d
         else:  # sec. 2.1: channel-wise difference of the maps in front of the FC
             h, w = self.expression_branch.map_size
             residue_dim = cfg.widths[3] * h * w
-        self.residual_fc = nn.Linear(residue_dim, cfg.feature_dim)  # FC-256 of B_θr
-        self.classifier = make_classifier(cfg, self.head_classes)
+        self.residual_fc = nn.Linear(residue_dim, d)  # FC-256 of B_θr
+        self.classifier = make_classifier(cfg, self.head_classes)  # AMS (eq. 6), ADFL-r
+        # Beyond the paper, off by default (``standardize_features``); no weights.
         self.expressive_standardizer = _standardizer(cfg)
         self.neutral_standardizer = _standardizer(cfg)
 
@@ -203,27 +215,29 @@ class ADFL(_ExpressionModel):
         return {**ROUTING, "l_r": ROUTING["l_r"] | BRANCH_PARTS}
 
     def forward(self, images: torch.Tensor) -> ModelOutput:
-        shared = self.shared(self._prepare(images))
-        maps_e, f_e = self.expression_branch(shared)
-        maps_n, f_n = self.neutral_branch(shared)
+        # Shapes for the paper's sizes: batch B, 112x96 crops, widths (32, 64, 128, 256),
+        # feature_dim D = 256, N classes (N-1 expressions).
+        shared = self.shared(self._prepare(images))  # (B, 3, 112, 96) -> (B, 128, 14, 12)
+        maps_e, f_e = self.expression_branch(shared)  # (B, 256, 7, 6), (B, D)
+        maps_n, f_n = self.neutral_branch(shared)  # (B, 256, 7, 6), (B, D)
         # What the dispeller and the residue see (standardised only if standardize_features).
-        z_e, z_n = self.expressive_standardizer(f_e), self.neutral_standardizer(f_n)
+        z_e, z_n = self.expressive_standardizer(f_e), self.neutral_standardizer(f_n)  # (B, D)
 
         # l_a: the dispeller learns to read the expression from a *fixed* f_n.
-        dispeller_logits = self.dispeller(z_n.detach())
+        dispeller_logits = self.dispeller(z_n.detach())  # (B, N)
         # l_n: B_n and the shared layers learn to fool a *fixed* dispeller (eq. 4).
         fooled = F.linear(z_n, self.dispeller.weight.detach(), self.dispeller.bias.detach())
 
         # B_θr: residue calculation (eq. 5) then FC-256; l_r stops at the residue (sec. 2.4).
         if self.config.residue == "features":
-            expressive, neutral = z_e, z_n
+            expressive, neutral = z_e, z_n  # (B, D)
         else:
-            expressive, neutral = maps_e.flatten(1), maps_n.flatten(1)
+            expressive, neutral = maps_e.flatten(1), maps_n.flatten(1)  # (B, 256 * 7 * 6)
         if not self.config.residual_trains_branches:
             expressive, neutral = expressive.detach(), neutral.detach()
-        difference = residue(expressive, neutral)
-        f_r = self.residual_fc(difference)
-        logits, cosines = self.classify(f_r)
+        difference = residue(expressive, neutral)  # (B, D) or (B, 256 * 7 * 6)
+        f_r = self.residual_fc(difference)  # (B, D)
+        logits, cosines = self.classify(f_r)  # (B, N-1) each
         return self._output(
             f_e=f_e,
             f_n=f_n,
@@ -241,18 +255,31 @@ class Baseline(_ExpressionModel):
     """Sec. 3.1's baseline: shared layers + B_θe + the AMS classifier (no splitter, no B_n,
     no B_r), trained with the AMS loss alone."""
 
+    kind = "baseline"
     routing = BASELINE_ROUTING
 
-    def _add_parts(self, cfg: ModelConfig) -> None:
-        self.classifier = make_classifier(cfg, self.head_classes)
+    def __init__(
+        self,
+        num_classes: int = 8,
+        neutral_index: int = 0,
+        config: ModelConfig | None = None,
+        input_size: tuple[int, int] = (112, 96),
+    ):
+        super().__init__(num_classes, neutral_index, config, input_size)
+        cfg = self.config
+        # Three of the seven parts (:data:`PARTS`), drawn in ADFL's order.
+        self.shared = SharedLayers(cfg)  # Conv1-Conv3, Table 1
+        self.expression_branch = Branch(cfg, self.input_size)  # B_θe, eq. (1)
+        self.classifier = make_classifier(cfg, self.head_classes)  # AMS (eq. 6)
 
     def forward(self, images: torch.Tensor) -> ModelOutput:
-        _, f_e = self.expression_branch(self.shared(self._prepare(images)))
-        logits, cosines = self.classify(f_e)
+        shared = self.shared(self._prepare(images))  # (B, 3, 112, 96) -> (B, 128, 14, 12)
+        _, f_e = self.expression_branch(shared)  # (B, D)
+        logits, cosines = self.classify(f_e)  # (B, N-1) each
         return self._output(f_e=f_e, classifier_logits=logits, classifier_cosines=cosines)
 
 
-_MODELS = {"adfl": ADFL, "baseline": Baseline}
+_MODELS = {model.kind: model for model in (ADFL, Baseline)}
 MODEL_KINDS = tuple(_MODELS)
 
 

@@ -16,13 +16,13 @@ from torch.optim.lr_scheduler import ConstantLR, CosineAnnealingLR, LRScheduler,
 
 from adfl_teach.config import Config
 from adfl_teach.losses import active_terms
-from adfl_teach.model import Baseline, parameter_groups, parts_updated
+from adfl_teach.model import parameter_groups, parts_updated
 
 
 def trained_parts(model: nn.Module, config: Config) -> frozenset[str]:
     """The parts of Fig. 2 that the active loss terms update: the model's routing table
     (:data:`adfl_teach.model.ROUTING`) read for the terms that ``config.loss`` switches on."""
-    return parts_updated(model, active_terms(config.loss, baseline=isinstance(model, Baseline)))
+    return parts_updated(model, active_terms(config.loss, baseline=model.kind == "baseline"))
 
 
 def trained_parameters(model: nn.Module, config: Config) -> list[nn.Parameter]:

@@ -1,5 +1,7 @@
 """The network of Table 1: public API, shapes, baseline vs ADFL outputs."""
 
+import inspect
+
 import pytest
 import torch
 
@@ -100,3 +102,13 @@ def test_standardized_features_feed_a_zero_mean_residue_beyond_the_paper():
     out = create_model("adfl", 5, 0, cfg)(torch.randn(16, 3, *cfg.data.crop))
     assert out.residue.mean(0).abs().max() < 1e-4  # BN(f_e) - BN(f_n), per dimension
     assert not torch.allclose(out.residue, out.f_e - out.f_n)  # f_e, f_n stay the raw ones
+
+
+def test_class_adfl_builds_all_seven_parts_itself_and_each_model_names_its_kind():
+    source = inspect.getsource(ADFL.__init__)
+    assert all(f"self.{part} = " in source for part in PARTS), "a part of Fig. 2 built elsewhere"
+    cfg = get_preset("smoke")
+    for kind in MODEL_KINDS:
+        model = create_model(kind, 8, 0, cfg)
+        assert model.kind == kind
+        assert model(torch.zeros(2, 3, *cfg.data.crop)).kind == kind
