@@ -11,12 +11,15 @@ them here, and ``tests/test_book_sources.py`` fails when any of them drifts:
 
 * every chapter's install cell (its first code cell): one line that installs the release
   being read, for Colab (tagged ``skip-execution`` and ``nbval-skip``: the book build and
-  nbval use the library already installed);
+  nbval use the library already installed); a chapter with graded questions
+  (``grader.check``) installs the release with its ``grading`` extra (otter-grader);
 * in chapters that train, Colab's GPU runtime request (notebook metadata) and a one-line
   note on the runtime right after the install cell;
 * the students' notebooks, ``book/students/<chapter>.ipynb``, for every chapter with a
-  solution: the chapter with its solution cells removed by nbconvert (cells tagged
-  ``solution`` and sphinx-exercise ``{solution}`` directives), everything else kept;
+  solution: the chapter with its cells tagged ``solution`` removed by nbconvert's
+  ``TagRemovePreprocessor`` (tags only: a sphinx-exercise ``{solution}`` directive is a
+  markdown cell of its own, tagged ``solution``; a chapter that has the directive in an
+  untagged cell is refused, naming the cell), outputs cleared, everything else kept;
 * ``[project.urls]`` in ``pyproject.toml``, the version and addresses in ``CITATION.cff``,
   and the links block in ``README.md``.
 
@@ -35,7 +38,7 @@ from pathlib import Path
 import nbformat
 import yaml
 from nbconvert.exporters import NotebookExporter
-from nbconvert.preprocessors import RegexRemovePreprocessor, TagRemovePreprocessor
+from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
 # Until the package is on PyPI the install cell names the release's git tag.
@@ -50,8 +53,8 @@ RUNTIME_NOTE = (
 TRAINING_CALL = re.compile(r"\b(train|cross_validate|ablate|load_or_train|main_job)\(")
 COLAB_GPU = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 SOLUTION_TAG = "solution"
-# A markdown cell that opens a sphinx-exercise solution (``` or ::: fence).
-SOLUTION_DIRECTIVE = r"\s*(`{3,}|:{3,})\s*\{solution"
+# A chapter with graded questions (otter-grader's ``grader.check``, chapter 12's guide).
+GRADED_CALL = re.compile(r"\bgrader\.check\(")
 STUDENTS = Path("book/students")
 ME = "scripts/sync_sources.py"
 README_BEGIN = "<!-- links: written by scripts/sync_sources.py from _config.yml -->"
@@ -82,15 +85,23 @@ def pages_url(url: str) -> str:
     return f"https://{owner.lower()}.github.io/{name}/"
 
 
-def install_line(url: str, release: str) -> str:
-    """The one line that installs release ``release`` on Colab."""
+def install_line(url: str, release: str, graded: bool = False) -> str:
+    """The one line that installs release ``release`` on Colab (with the ``grading`` extra,
+    otter-grader, when the chapter has graded questions)."""
+    name = "adfl-teach[grading]" if graded else "adfl-teach"
     if ON_PYPI:
-        return f"%pip install -q adfl-teach=={release}"
+        return f"%pip install -q {name}=={release}"
+    if graded:
+        return f'%pip install -q "{name} @ git+{url}@v{release}"'
     return f"%pip install -q git+{url}@v{release}"
 
 
 def trains(nb) -> bool:
     return any(c.cell_type == "code" and TRAINING_CALL.search(c.source) for c in nb.cells)
+
+
+def graded(nb) -> bool:
+    return any(c.cell_type == "code" and GRADED_CALL.search(c.source) for c in nb.cells)
 
 
 def _is_install_cell(cell) -> bool:
@@ -110,7 +121,7 @@ def sync_chapter(nb, url: str, release: str):
     else:  # no install cell yet: put one before the first code cell
         cell = nbformat.v4.new_code_cell(id="colab-install")
         nb.cells.insert(first_code, cell)
-    cell.source = install_line(url, release)
+    cell.source = install_line(url, release, graded(nb))
     cell.metadata = {"tags": list(INSTALL_TAGS)}
     cell.outputs, cell.execution_count = [], None
     for key in COLAB_GPU:
@@ -123,21 +134,28 @@ def sync_chapter(nb, url: str, release: str):
 
 
 def has_solution(nb) -> bool:
-    return any(
-        SOLUTION_TAG in c.metadata.get("tags", []) or re.match(SOLUTION_DIRECTIVE, c.source)
-        for c in nb.cells
-    )
+    return any(SOLUTION_TAG in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def untagged_solutions(nb, name: str) -> list[str]:
+    """One line per cell that holds a sphinx-exercise ``{solution}`` directive but is not
+    tagged ``solution`` (the students' copy would keep it)."""
+    return [
+        f"book/{name}: cell {c.get('id', k)} holds a {{solution}} directive but is not tagged "
+        f"'{SOLUTION_TAG}'; give the solution a markdown cell of its own with that tag"
+        for k, c in enumerate(nb.cells)
+        if "{solution" in c.source and SOLUTION_TAG not in c.metadata.get("tags", [])
+    ]
 
 
 def students_copy(nb, name: str) -> str:
-    """The students' notebook (text) of chapter ``nb``: solutions removed by nbconvert."""
+    """The students' notebook (text) of chapter ``nb``: the cells tagged ``solution`` removed
+    by nbconvert's ``TagRemovePreprocessor``, outputs cleared."""
     exporter = NotebookExporter()
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True), enabled=True
     )
-    exporter.register_preprocessor(
-        RegexRemovePreprocessor(patterns=[SOLUTION_DIRECTIVE], enabled=True), enabled=True
-    )
+    exporter.register_preprocessor(ClearOutputPreprocessor(enabled=True), enabled=True)
     nb = copy.deepcopy(nb)
     nb.metadata["adfl_teach"] = {"students_copy_of": f"book/{name}", "written_by": ME}
     text, _ = exporter.from_notebook_node(nb)
@@ -200,6 +218,9 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
     files: dict[Path, str] = {}
     for path in sorted((root / "book").glob("*.ipynb")):
         nb = sync_chapter(read_notebook(path), url, release)
+        refused = untagged_solutions(nb, path.name)
+        if refused:  # a students' copy would show that solution: never write one
+            raise SystemExit("\n".join(refused))
         files[path.relative_to(root)] = write_notebook(nb)
         if has_solution(nb):
             files[STUDENTS / path.name] = students_copy(nb, path.name)

@@ -45,9 +45,39 @@ def first_code_cell(nb):
 
 
 def is_solution(cell) -> bool:
-    return "solution" in cell.metadata.get("tags", []) or bool(
-        re.match(r"\s*(`{3,}|:{3,})\s*\{solution", cell.source)
-    )
+    return "solution" in cell.metadata.get("tags", [])
+
+
+# What a students' notebook must never hold, defined here, apart from the sync script:
+# calls of a checker that holds the expected value, in any chapter ...
+ANSWER_KEYS = r"demos\.check\(|check_solution\(|check_l_n\("
+# ... and, in chapter 12 (graded: its hidden tests compute the answers), the library's
+# verdicts behind an answer and the names the old self-checks kept them in.
+GRADED_VERDICTS = {
+    "12_exercises": r"collapse_signature|parts_moved\(|\btruth\b|\bmeasured\b|change_from_paper"
+}
+
+
+def leaks(nb, chapter: str) -> list[str]:
+    """Why the students' notebook ``nb`` of ``chapter`` would answer an exercise: one line
+    per cell that holds ``{solution`` text, a solution tag, an output, or code that computes
+    an expected value."""
+    keys = re.compile("|".join([ANSWER_KEYS] + [GRADED_VERDICTS.get(chapter, ANSWER_KEYS)]))
+    problems = []
+    for k, cell in enumerate(nb.cells):
+        where = f"{chapter} cell {cell.get('id', k)}"
+        if "{solution" in cell.source:
+            problems.append(f"{where}: a {{solution}} directive")
+        if "solution" in cell.metadata.get("tags", []):
+            problems.append(f"{where}: tagged solution")
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs") or cell.get("execution_count"):
+            problems.append(f"{where}: outputs")
+        found = keys.search(cell.source)
+        if found:
+            problems.append(f"{where}: computes an expected value ({found[0]!r})")
+    return problems
 
 
 def test_every_derived_file_is_in_sync(capsys):
@@ -56,9 +86,14 @@ def test_every_derived_file_is_in_sync(capsys):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_install_cell_is_one_pinned_line_skipped_by_the_checks(path):
-    cell = first_code_cell(nbformat.read(path, as_version=4))
-    expected = f"%pip install -q git+{repository_url()}@v{adfl_teach.__version__}"
-    assert cell.source == expected
+    nb = nbformat.read(path, as_version=4)
+    cell = first_code_cell(nb)
+    release = f"git+{repository_url()}@v{adfl_teach.__version__}"
+    if any("grader.check(" in c.source for c in nb.cells if c.cell_type == "code"):
+        # graded questions: otter-grader comes with the grading extra
+        assert cell.source == f'%pip install -q "adfl-teach[grading] @ {release}"'
+    else:
+        assert cell.source == f"%pip install -q {release}"
     assert {"skip-execution", "nbval-skip"} <= set(cell.metadata["tags"])
 
 
@@ -80,20 +115,61 @@ def test_chapters_that_train_ask_colab_for_a_gpu_and_say_so():
             assert note.get("id") != sync.RUNTIME_ID
 
 
-def test_students_notebooks_hold_no_solution_and_every_other_cell():
-    with_solutions = [p for p in CHAPTERS if sync.has_solution(nbformat.read(p, as_version=4))]
-    assert "12_exercises" in {p.stem for p in with_solutions}
-    assert {p.name for p in STUDENTS} == {p.name for p in with_solutions}
-    for path in with_solutions:
-        chapter = nbformat.read(path, as_version=4)
-        student = nbformat.read(ROOT / "book" / "students" / path.name, as_version=4)
-        assert not any(is_solution(c) for c in student.cells), path.name
+def test_every_chapter_with_a_solution_has_a_students_notebook_without_any():
+    with_solutions = {p.name for p in CHAPTERS if "{solution" in p.read_text()}
+    assert {"04_shared_layers.ipynb", "12_exercises.ipynb"} <= with_solutions
+    assert {p.name for p in STUDENTS} == with_solutions
+    for path in STUDENTS:  # grep -c '{solution' book/students/*.ipynb is 0 for every file
+        assert "{solution" not in path.read_text(), path.name
+
+
+@pytest.mark.parametrize("path", STUDENTS, ids=lambda p: p.stem)
+def test_students_notebooks_answer_nothing(path):
+    assert leaks(nbformat.read(path, as_version=4), path.stem) == []
+
+
+def test_the_leak_check_finds_a_solution_put_back_in_a_combined_cell():
+    nb = nbformat.read(ROOT / "book" / "students" / "06_dispeller.ipynb", as_version=4)
+    exercise = next(c for c in nb.cells if "{exercise} 6.2" in c.source)
+    exercise.source += "\n\n```{solution} ex-dispeller-collapse\n:class: dropdown\nH(p)\n```"
+    code = next(c for c in nb.cells if c.cell_type == "code" and "import" in c.source)
+    code.outputs = [nbformat.v4.new_output("stream", text="correct")]
+    nb.cells.append(nbformat.v4.new_code_cell("demos.check(answer, 8)"))
+    found = leaks(nb, "12_exercises")
+    assert f"12_exercises cell {exercise.id}: a {{solution}} directive" in found
+    assert f"12_exercises cell {code.id}: outputs" in found
+    assert any("computes an expected value ('demos.check(')" in f for f in found), found
+    nb.cells[-1].source = "verdict = collapse_signature(histories['A'])"
+    assert "computes an expected value ('collapse_signature')" in leaks(nb, "12_exercises")[-1]
+
+
+def test_students_notebooks_keep_every_cell_but_the_solutions():
+    for path in STUDENTS:
+        chapter = nbformat.read(ROOT / "book" / path.name, as_version=4)
+        student = nbformat.read(path, as_version=4)
         kept = [c.source for c in chapter.cells if not is_solution(c)]
         assert [c.source for c in student.cells] == kept, path.name
-        # the assignments' auto-check cells are still there (chapter 12; chapters 4-8 have
-        # exercises whose solutions are prose and code, without auto-checks)
-        if path.stem == "12_exercises":
-            assert any("check(" in c.source for c in student.cells if c.cell_type == "code")
+    # the assignments' public checks are still there, each with its public tests
+    from adfl_teach.teaching import grading
+
+    student = nbformat.read(ROOT / "book" / "students" / "12_exercises.ipynb", as_version=4)
+    code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+    checked = re.findall(r'grader\.check\("(\w+)"\)', code)
+    assert checked == [f"q12_{k}" for k in range(1, 7)]
+    assert set(checked) <= set(grading.questions())
+
+
+def test_a_solution_left_in_an_exercise_cell_is_refused_naming_the_cell(tmp_path, capsys):
+    root = copy_of_sources(tmp_path)
+    chapter = root / "book" / "06_dispeller.ipynb"
+    nb = nbformat.read(chapter, as_version=4)
+    exercise = next(c for c in nb.cells if "{exercise} 6.2" in c.source)
+    exercise.source += "\n\n```{solution} ex-dispeller-collapse\n:class: dropdown\nH(p)\n```"
+    nbformat.write(nb, chapter)
+    with pytest.raises(SystemExit, match=f"book/06_dispeller.ipynb: cell {exercise.id} holds a"):
+        sync.main(["--root", str(root)])
+    student = root / "book" / "students" / "06_dispeller.ipynb"
+    assert "{solution" not in student.read_text()  # nothing was written
 
 
 def copy_of_sources(tmp_path: Path) -> Path:
