@@ -211,3 +211,11 @@ def test_grading_a_folder_gives_points_per_question_to_three_submissions(tmp_pat
     assert float(rows["correct.ipynb"]["possible"]) == sum(grading.possible_points(HIDDEN).values())
     assert "broken.ipynb: not a notebook" in rows["broken.ipynb"]["error"]
     assert float(rows["broken.ipynb"]["total"]) == 0
+
+
+def test_the_grade_command_names_a_folder_without_notebooks(tmp_path, capsys):
+    from adfl_teach import cli
+
+    assert cli.main(["grade", str(tmp_path), "--hidden", str(HIDDEN)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"adfl-teach grade: error: {tmp_path}: no submitted notebooks (*.ipynb)"

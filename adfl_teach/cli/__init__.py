@@ -22,6 +22,7 @@ import sys
 from adfl_teach.cli.commands import (
     ablate,
     cv,
+    grade,
     prepare,
     probe,
     reproduce,
@@ -35,7 +36,7 @@ from adfl_teach.cli.commands.common import check_out_outside_data, check_seed_ar
 from adfl_teach.data.imagefiles import printable
 
 #: The sub-command modules, in the order ``--help`` lists them.
-COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe, reproduce, study)
+COMMANDS = (main_job, synth, prepare, train, cv, summarize, ablate, probe, reproduce, study, grade)
 #: Exceptions that mean "bad input", not "bug".
 USER_ERRORS = (ValueError, OSError, RuntimeError)
 DEBUG_VARIABLE = "ADFL_DEBUG"
