@@ -7,6 +7,8 @@ classifier's logits over its ten crops.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,25 +54,61 @@ class EvalResult:
         }
 
 
-@torch.no_grad()
+#: Images per forward pass when a trained model is read (ten crops each: 1,280 crops).
+EVAL_BATCH = 128
+
+
+@contextmanager
+def evaluation_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """``model.eval()`` for the block, then the mode it had (training goes on after)."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def crop_batches(
+    model: nn.Module,
+    images: torch.Tensor,
+    cut: Callable[[torch.Tensor], torch.Tensor],
+    batch_size: int = EVAL_BATCH,
+    device=None,
+) -> Iterator[tuple[slice, object]]:
+    """The one loop that reads a model: for each batch of ``images`` (``(N, 3, H, W)``
+    uint8, sent to the model's device once), yield ``(its slice, model(cut(batch)))`` in
+    evaluation mode and without gradients; the model's mode is restored at the end.
+    ``cut``: ``(B, 3, H, W)`` -> ``(k B, 3, h, w)``, e.g. :func:`ten_crops_flat`."""
+    device = device or next(model.parameters()).device
+    images = images.to(device)
+    with evaluation_mode(model), torch.no_grad():
+        for start in range(0, images.shape[0], batch_size):
+            where = slice(start, start + batch_size)
+            yield where, model(cut(images[where]))
+
+
+def ten_crops_flat(crop: tuple[int, int]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``(B, 3, H, W)`` -> the ten crops ``(10 B, 3, h, w)``, crop-major (as :func:`ten_crops`)."""
+    return lambda batch: ten_crops(batch, crop).flatten(0, 1)
+
+
 def predict_logits(
-    model: nn.Module, images: torch.Tensor, config: Config, batch_size: int = 128, device=None
+    model: nn.Module,
+    images: torch.Tensor,
+    config: Config,
+    batch_size: int = EVAL_BATCH,
+    device=None,
 ) -> torch.Tensor:
     """Classifier logits averaged over the ten crops: ``(N, 3, H, W)`` uint8 -> ``(N, C)``.
 
     The images go to the model's device once; the crops are cut there.
     """
-    device = device or next(model.parameters()).device
-    images = images.to(device)
-    was_training = model.training
-    model.eval()
     chunks = []
-    for start in range(0, images.shape[0], batch_size):
-        batch = images[start : start + batch_size]
-        crops = ten_crops(batch, config.data.crop)  # (10, B, 3, h, w)
-        logits = model(crops.flatten(0, 1)).classifier_logits.float()
-        chunks.append(logits.view(NUM_CROPS, batch.shape[0], -1).mean(0).cpu())
-    model.train(was_training)
+    cut = ten_crops_flat(config.data.crop)
+    for _, out in crop_batches(model, images, cut, batch_size, device):
+        logits = out.classifier_logits.float()  # (10 B, C)
+        chunks.append(logits.view(NUM_CROPS, -1, logits.shape[1]).mean(0).cpu())
     return torch.cat(chunks) if chunks else torch.empty(0)
 
 

@@ -14,26 +14,21 @@ import torch
 from torch import nn
 
 from adfl_teach.config import Config
-from adfl_teach.crops import ten_crops
+from adfl_teach.crops import NUM_CROPS
+from adfl_teach.evaluation import crop_batches, ten_crops_flat
 from adfl_teach.losses import classifier_loss, head_targets
 from adfl_teach.optimization import adam
 
 HEAD_PARTS = ("residual_fc", "classifier")
 
 
-@torch.no_grad()
 def frozen_residues(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config: Config):
     """The residues B_r's FC receives for all ten crops of every image, in evaluation mode:
     ``(N, 3, H, W)`` uint8 and ``(N,)`` labels -> ``(10 N, D)`` residues, ``(10 N,)`` labels."""
-    was_training = model.training
-    model.eval()
     residues, repeated = [], []
-    for start in range(0, images.shape[0], 128):
-        batch = images[start : start + 128]
-        crops = ten_crops(batch, config.data.crop).flatten(0, 1)  # (10 B, 3, h, w)
-        residues.append(model(crops).residue.float())
-        repeated.append(labels[start : start + 128].repeat(10))
-    model.train(was_training)
+    for where, out in crop_batches(model, images, ten_crops_flat(config.data.crop)):
+        residues.append(out.residue.float())  # (10 B, D), crop-major
+        repeated.append(labels[where].repeat(NUM_CROPS))
     return torch.cat(residues), torch.cat(repeated)
 
 

@@ -57,3 +57,22 @@ def test_evaluation_skips_neutral_images():
     data = ImageSet(image, torch.tensor([0, 2, 0]), ["S00", "S01", "S02"])
     result = evaluate(ChannelMeans(), data, CFG)
     assert result.num_images == 1 and result.targets == [2] and result.subjects == ["S01"]
+
+
+def test_reading_a_model_leaves_it_in_the_mode_it_was_in():
+    from adfl_teach.config import get_preset
+    from adfl_teach.experiments.probes import extract_features
+    from adfl_teach.head_refit import frozen_residues
+    from adfl_teach.model import create_model
+
+    cfg = get_preset("smoke")
+    model = create_model("adfl", 8, 0, cfg)
+    images = torch.randint(0, 256, (3, 3, *cfg.data.canvas), dtype=torch.uint8)
+    for training in (True, False):
+        model.train(training)
+        extract_features(model, images, cfg.data.crop)
+        assert model.training is training, "probes"
+        frozen_residues(model, images, torch.tensor([1, 2, 3]), cfg)
+        assert model.training is training, "head refit"
+        predict_logits(model, images, cfg)
+        assert model.training is training, "evaluation"

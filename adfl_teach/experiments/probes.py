@@ -32,6 +32,7 @@ import torch
 
 from adfl_teach.crops import take_crops
 from adfl_teach.data.prepared import load_prepared
+from adfl_teach.evaluation import EVAL_BATCH, crop_batches
 from adfl_teach.experiments.rundir import (
     CHECKPOINT,
     RUN_JSON,
@@ -50,16 +51,16 @@ CENTRE_CROP = 4  # index of the centre crop in adfl_teach.crops
 SCORES = ("expression", "expression_chance", "identity", "identity_chance")
 
 
-@torch.no_grad()
-def extract_features(model, images: torch.Tensor, crop, batch_size: int = 128) -> dict:
-    """Centre-crop features of every image: ``{"f_e": (N, D), ...}`` (those the model has)."""
-    model.eval()
-    device = next(model.parameters()).device
+def extract_features(model, images: torch.Tensor, crop, batch_size: int = EVAL_BATCH) -> dict:
+    """Centre-crop features of every image: ``{"f_e": (N, D), ...}`` (those the model has),
+    in evaluation mode (the model's mode is restored after)."""
+
+    def centre(batch: torch.Tensor) -> torch.Tensor:
+        index = torch.full((batch.shape[0],), CENTRE_CROP, dtype=torch.long, device=batch.device)
+        return take_crops(batch, index, crop)
+
     out: dict[str, list[torch.Tensor]] = {}
-    for start in range(0, images.shape[0], batch_size):
-        batch = images[start : start + batch_size]
-        idx = torch.full((batch.shape[0],), CENTRE_CROP, dtype=torch.long)
-        result = model(take_crops(batch, idx, crop).to(device))
+    for _, result in crop_batches(model, images, centre, batch_size):
         for name in FEATURES:
             value = getattr(result, name, None)
             if value is not None:
