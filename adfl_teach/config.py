@@ -167,7 +167,7 @@ def validate(cfg: Config) -> None:
     """Raise :class:`~adfl_teach.validation.ConfigError` naming the field and the reason for
     any invalid value (the rules are in :mod:`adfl_teach.validation`)."""
     check_config(cfg)
-    if cfg.preset not in PRESETS and cfg.preset != "custom":
+    if cfg.preset not in PRESETS:
         fail("preset", f"unknown preset {cfg.preset!r}; choose from {sorted(PRESETS)}")
 
 

@@ -62,11 +62,6 @@ def assign_folds(
     return {ordered[i]: fold for fold, block in enumerate(blocks) for i in block}
 
 
-def fold_of(subjects: Iterable[str], folds: dict[str, int]) -> np.ndarray:
-    """The fold of each entry of ``subjects`` as an int64 array."""
-    return np.array([folds[str(s)] for s in subjects], dtype=np.int64)
-
-
 def check_folds(folds, num_folds: int) -> None:
     """Raise ``ValueError`` unless every fold ``0..num_folds-1`` holds at least one image.
 
