@@ -69,3 +69,73 @@ def test_plot_curves_draws_reference_line():
     ax = fig.axes[0]
     assert len(ax.lines) == 2 and ax.lines[1].get_ydata()[0] == 1.5
     assert plotting.figure_has_axis_labels(fig)
+
+
+# --- Issue 21: sharp figures, readable legends, a chance line on accuracies. ---
+
+
+def test_the_style_is_at_least_150_dpi_with_legends_of_8_pt(monkeypatch):
+    monkeypatch.delenv(plotting.FORMAT_VARIABLE, raising=False)
+    plotting.set_style()
+    assert matplotlib.rcParams["figure.dpi"] >= 150 and matplotlib.rcParams["savefig.dpi"] >= 150
+    assert matplotlib.rcParams["legend.fontsize"] >= 8
+    assert matplotlib.rcParams["savefig.format"] == "png"
+
+
+def test_the_figure_format_follows_the_variable_and_names_the_choices(monkeypatch):
+    monkeypatch.setenv(plotting.FORMAT_VARIABLE, "svg")
+    assert plotting.figure_format() == "svg"
+    plotting.set_style()
+    assert matplotlib.rcParams["savefig.format"] == "svg"
+    assert plotting.figure_format("retina") == "retina"
+    monkeypatch.setenv(plotting.FORMAT_VARIABLE, "jpeg")
+    with pytest.raises(ValueError, match="ADFL_FIGURES='jpeg': choose one of png, retina, svg"):
+        plotting.figure_format()
+    monkeypatch.delenv(plotting.FORMAT_VARIABLE)
+    plotting.set_style()
+
+
+def legend_sizes(fig) -> list[float]:
+    return [t.get_fontsize() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
+
+
+GAME = [
+    {
+        "epoch": e,
+        "splitter_train_accuracy": 0.3 + 0.1 * e,
+        "train_accuracy": 0.2 + 0.1 * e,
+        "dispeller_accuracy": 0.2,
+        "l_a": 1.9,
+        "label_prior_entropy": 1.8,
+        "fn_spread_ratio": 0.5,
+    }
+    for e in range(1, 6)
+]
+COLLAPSED = [{**r, "fn_spread_ratio": 0.01, "l_a": 1.95} for r in GAME]
+
+
+def test_accuracy_panels_carry_a_chance_line_and_legends_are_8_pt():
+    plotting.set_style()
+    fig = plotting.plot_game(GAME, title="healthy", chance=1 / 7)
+    accuracy, dispeller, l_a, spread = fig.axes
+    assert plotting.has_chance_line(accuracy) and plotting.has_chance_line(dispeller)
+    assert not plotting.has_chance_line(l_a) and not plotting.has_chance_line(spread)
+    (line,) = [ln for ln in dispeller.get_lines() if ln.get_label().startswith("chance")]
+    assert line.get_ydata()[0] == pytest.approx(1 / 7)
+    assert min(legend_sizes(fig)) >= 8
+    curves = plotting.plot_curves([1, 2], {"test": [0.5, 0.6]}, "epoch", "accuracy", chance=0.25)
+    assert plotting.has_chance_line(curves.axes[0])
+    assert not plotting.has_chance_line(plotting.plot_curves([1], {"a": [1]}, "x", "y").axes[0])
+
+
+def test_plot_games_puts_a_collapsed_game_beside_a_healthy_one():
+    plotting.set_style()
+    fig = plotting.plot_games({"collapsed": COLLAPSED, "healthy": GAME}, chance=1 / 7)
+    assert len(fig.axes) == 8 and plotting.figure_has_axis_labels(fig)
+    first, second = fig.axes[0].get_title(loc="left"), fig.axes[4].get_title(loc="left")
+    assert first.startswith("collapsed - collapse signature at epoch")
+    assert second == "healthy"
+    assert fig.axes[1].get_shared_y_axes().joined(fig.axes[1], fig.axes[5])  # one scale per column
+    assert all(plotting.has_chance_line(fig.axes[k]) for k in (0, 1, 4, 5))
+    with pytest.raises(ValueError, match="at least one history"):
+        plotting.plot_games({})

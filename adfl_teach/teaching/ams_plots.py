@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from adfl_teach.losses import ams_logits
-from adfl_teach.teaching.plotting import palette, plot_curves, subplots
+from adfl_teach.teaching.plotting import MIN_FONT_PT, palette, plot_curves, subplots
 
 _CIRCLE_POINTS = 721  # angles at which the decision regions are drawn (every 0.5 degree)
 _MARGIN_RING = 1.12  # radius of the dotted ring that marks where the margin condition holds
@@ -83,7 +83,7 @@ def plot_ams_geometry(
     ax.set_xlabel("feature dim 1 (normalised)")
     ax.set_ylabel("feature dim 2 (normalised)")
     ax.set_title(title or f"AMS, m = {margin:g}, s = {scale:g}")
-    ax.legend(fontsize=6, loc="lower right")
+    ax.legend(fontsize=MIN_FONT_PT, loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from adfl_teach.teaching.plotting import FIGURE_DPI, MIN_FONT_PT
+
 
 def draw_landmarks(ax, points, box=None, colour: str = "yellow") -> None:
     """Five landmarks ``(5, 2)`` as dots and, if given, a face ``box`` (x1, y1, x2, y2)."""
@@ -34,7 +36,7 @@ def draw_template(ax, points, template) -> None:
     points = np.asarray(points, dtype=float)
     ax.scatter(*template.T, marker="x", s=40, c="red", label="template")
     ax.scatter(*points.T, s=14, c="yellow", edgecolors="k", linewidths=0.5, label="landmarks")
-    ax.legend(fontsize=6, loc="lower center")
+    ax.legend(fontsize=MIN_FONT_PT, loc="lower center")
 
 
 def draw_crop_boxes(ax, boxes, crop: tuple[int, int], names: Sequence[str]) -> None:
@@ -48,7 +50,7 @@ def draw_crop_boxes(ax, boxes, crop: tuple[int, int], names: Sequence[str]) -> N
         corner = (left - 0.5, top - 0.5)
         box = Rectangle(corner, w, h, fill=False, lw=1.2, color=f"C{k}", ls=style, label=name)
         ax.add_patch(box)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.legend(fontsize=MIN_FONT_PT, loc="upper left", bbox_to_anchor=(1.02, 1.0))
 
 
 # --- Fig. 2 of the paper, redrawn from the library's routing table. ---
@@ -203,7 +205,7 @@ def fig2(routing: dict, parts: Sequence[str], title: str | None = None):
     """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8.4, 4.3), dpi=100)
+    fig, ax = plt.subplots(figsize=(8.4, 4.3), dpi=FIGURE_DPI)
     _draw_parts(ax, parts, routing)
     _draw_flow(ax)
     for loss in routing:

@@ -19,31 +19,54 @@ import numpy as np
 
 from adfl_teach.diagnostics import COLLAPSE_SPREAD_RATIO, collapse_signature
 
-# Small figures keep the book's pages and the committed-without-outputs notebooks light.
-FIGURE_DPI = 80
+# Sharp on a laptop screen and in print; notebooks are committed without outputs, so the
+# size of a PNG costs only the built book. Legends and tick labels never below 8 pt.
+FIGURE_DPI = 150
 FIGSIZE = (6.0, 3.2)
+MIN_FONT_PT = 8
+#: ``$ADFL_FIGURES``: ``png`` (default), ``retina`` (PNG at twice the pixels, shown at the
+#: same size) or ``svg`` (vector: sharp at any zoom, larger pages).
+FORMAT_VARIABLE = "ADFL_FIGURES"
+FORMATS = ("png", "retina", "svg")
 
 
-def set_style() -> None:
-    """The book's fixed style: seaborn whitegrid, small fonts, PNG output in notebooks."""
+def figure_format(name: str | None = None) -> str:
+    """The inline figure format: ``name``, else ``$ADFL_FIGURES``, else ``png``; anything
+    else raises one line naming the choices."""
+    import os
+
+    chosen = (name or os.environ.get(FORMAT_VARIABLE) or "png").lower()
+    if chosen not in FORMATS:
+        raise ValueError(f"{FORMAT_VARIABLE}={chosen!r}: choose one of {', '.join(FORMATS)}")
+    return chosen
+
+
+def set_style(figure_format_name: str | None = None) -> None:
+    """The book's fixed style: seaborn whitegrid, fonts >= 8 pt, 150 dpi, inline figures as
+    PNG (or ``retina`` / ``svg``: :func:`figure_format`)."""
     import matplotlib as mpl
     import seaborn as sns
 
+    chosen = figure_format(figure_format_name)
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
     mpl.rcParams.update(
         {
             "figure.dpi": FIGURE_DPI,
             "savefig.dpi": FIGURE_DPI,
             "figure.figsize": FIGSIZE,
-            "savefig.format": "png",
+            "savefig.format": "svg" if chosen == "svg" else "png",
             "axes.titlesize": "medium",
+            "legend.fontsize": MIN_FONT_PT,
+            "legend.title_fontsize": MIN_FONT_PT,
+            "xtick.labelsize": max(MIN_FONT_PT, 0.85 * 11),
+            "ytick.labelsize": max(MIN_FONT_PT, 0.85 * 11),
             "image.cmap": "gray",
         }
     )
-    try:  # inside IPython: PNG only (no SVG or PDF copies in the notebooks)
+    try:  # inside IPython: one format only (no duplicate copies in the notebooks)
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("png")
+        set_matplotlib_formats(chosen)
     except Exception:  # pragma: no cover - outside IPython nothing is needed
         pass
 
@@ -104,7 +127,7 @@ def embedding_grid(points: dict, colourings: dict, method: str, size=(7.2, 8.4))
             ax.set_xlabel(f"{method} 1")
             ax.set_ylabel(f"{method} 2")
             if row == 0:
-                ax.legend(fontsize=5, ncol=2, loc="best")
+                ax.legend(fontsize=MIN_FONT_PT, ncol=2, loc="best")
     fig.tight_layout()
     return fig
 
@@ -134,11 +157,11 @@ def show_images(
         array = _as_hwc(images[k])
         ax.imshow(array, cmap=cmap if array.ndim == 2 else None)
         ax.grid(False)
-        ax.tick_params(labelsize=6)
+        ax.tick_params(labelsize=MIN_FONT_PT)
         if titles is not None:
-            ax.set_title(titles[k], fontsize=8)
-        ax.set_xlabel("x (px)", fontsize=7)
-        ax.set_ylabel("y (px)", fontsize=7)
+            ax.set_title(titles[k], fontsize=MIN_FONT_PT + 1)
+        ax.set_xlabel("x (px)", fontsize=MIN_FONT_PT)
+        ax.set_ylabel("y (px)", fontsize=MIN_FONT_PT)
     fig.tight_layout()
     return fig
 
@@ -159,7 +182,7 @@ def plot_history(history: Sequence[dict], keys: Sequence[str], title: str | None
     ax.set_ylabel("value")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=MIN_FONT_PT)
     fig.tight_layout()
     return fig
 
@@ -187,7 +210,7 @@ def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, ti
         xticklabels=classes,
         yticklabels=classes,
         cbar=False,
-        annot_kws={"fontsize": 7},
+        annot_kws={"fontsize": MIN_FONT_PT},
         ax=ax,
     )
     ax.set_xlabel("predicted class")
@@ -206,9 +229,11 @@ def plot_curves(
     title: str | None = None,
     hline: tuple[float, str] | None = None,
     ax=None,
+    chance: float | None = None,
 ):
     """One line per ``{label: ys}`` against ``x``; ``hline=(value, label)`` adds a dashed
-    reference line (e.g. ``log N``). Returns the Figure."""
+    reference line (e.g. ``log N``); ``chance`` a dotted grey line labelled "chance" (give it
+    whenever the curves are accuracies). Returns the Figure."""
     if ax is None:
         fig, axes = subplots()
         ax = axes[0, 0]
@@ -218,11 +243,13 @@ def plot_curves(
         ax.plot(np.asarray(x), np.asarray(ys), label=label)
     if hline is not None:
         ax.axhline(hline[0], color="k", ls="--", lw=1, label=hline[1])
+    if chance is not None:
+        chance_line(ax, chance)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=MIN_FONT_PT)
     fig.tight_layout()
     return fig
 
@@ -239,9 +266,20 @@ def plot_bars(values: dict, xlabel: str, ylabel: str, title: str | None = None, 
         ax.set_yscale("log")
     if title:
         ax.set_title(title)
-    ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    ax.tick_params(axis="x", labelrotation=30, labelsize=MIN_FONT_PT)
     fig.tight_layout()
     return fig
+
+
+def chance_line(ax, chance: float, label: str = "chance") -> None:
+    """A dotted grey horizontal line at the accuracy of guessing, ``chance`` (a fraction, or
+    percent if the axis is in percent): the floor every accuracy is read against."""
+    ax.axhline(chance, color="0.45", ls=":", lw=1.2, label=f"{label} ({chance:.2g})")
+
+
+def has_chance_line(ax) -> bool:
+    """True when ``ax`` holds a line drawn by :func:`chance_line` (used by tests)."""
+    return any(str(line.get_label()).startswith("chance") for line in ax.get_lines())
 
 
 def figure_has_axis_labels(fig) -> bool:
@@ -249,10 +287,14 @@ def figure_has_axis_labels(fig) -> bool:
     return all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes if ax.get_visible())
 
 
-def plot_game(history: Sequence[dict], title: str | None = None):
+def plot_game(
+    history: Sequence[dict], title: str | None = None, chance: float | None = None, axes=None
+):
     """The adversarial game of an ADFL history (:mod:`adfl_teach.diagnostics`), four panels:
     splitter vs classifier train accuracy; the dispeller's accuracy; l_a against the
     label-prior entropy; f_n's spread over f_e's (log axis, with the collapse threshold).
+    ``chance``: the accuracy of guessing (e.g. the most frequent expression), drawn on both
+    accuracy panels. ``axes``: four axes to draw into (:func:`plot_games` passes a row).
     The title says so when :func:`~adfl_teach.diagnostics.collapse_signature` flags a collapse.
     """
     rows = [r for r in history if "fn_spread_ratio" in r]
@@ -265,15 +307,35 @@ def plot_game(history: Sequence[dict], title: str | None = None):
         ("l_a (nats)", {"l_a": "l_a"}, (prior, "label-prior entropy")),
         ("spread f_n / f_e", {"f_n / f_e": "fn_spread_ratio"}, (COLLAPSE_SPREAD_RATIO, "collapse")),
     )  # fmt: skip
-    fig, axes = subplots(2, 2, size=(FIGSIZE[0] * 1.6, FIGSIZE[1] * 1.6))
+    if axes is None:
+        fig, grid = subplots(2, 2, size=(FIGSIZE[0] * 1.6, FIGSIZE[1] * 1.6))
+        axes = list(grid.flat)
+    fig = axes[0].figure
     x = [r.get("epoch", i + 1) for i, r in enumerate(rows)]
-    for ax, (ylabel, curves, hline) in zip(axes.flat, panels):
+    for k, (ax, (ylabel, curves, hline)) in enumerate(zip(axes, panels)):
         ys = {label: [r[key] for r in rows] for label, key in curves.items()}
-        plot_curves(x, ys, "epoch", ylabel, hline=hline, ax=ax)
-    axes[1, 1].set_yscale("log")
+        plot_curves(x, ys, "epoch", ylabel, hline=hline, ax=ax, chance=chance if k < 2 else None)
+    axes[3].set_yscale("log")
     collapse = collapse_signature(history)
     flag = f"collapse signature at epoch {collapse['epoch']}" if collapse else ""
-    if title or flag:
-        fig.suptitle(" - ".join(t for t in (title, flag) if t))
+    heading = " - ".join(t for t in (title, flag) if t)
+    if len(fig.axes) > 4:  # one row of a comparison: the heading goes on the row
+        axes[0].set_title(heading or "no collapse signature", loc="left", fontsize="medium")
+    elif heading:
+        fig.suptitle(heading)
     fig.tight_layout()
+    return fig
+
+
+def plot_games(histories: dict, chance: float | None = None):
+    """Several games beside each other, one row of :func:`plot_game`'s four panels per
+    ``{title: history}``, each column on one y scale so the rows compare at a glance (e.g. a
+    collapsed game above a healthy one). Returns the Figure."""
+    if not histories:
+        raise ValueError("plot_games needs at least one history")
+    fig, grid = subplots(
+        len(histories), 4, size=(FIGSIZE[0] * 2.0, 2.6 * len(histories)), sharey="col"
+    )
+    for row, (title, history) in zip(grid, histories.items()):
+        plot_game(history, title=title, chance=chance, axes=list(row))
     return fig
