@@ -113,3 +113,36 @@ def test_chapter_14_renders_its_verdicts_as_markdown_and_ends_with_the_appendix(
     appendix = headings.index("## Appendix: the same command, rounded differently")
     assert appendix > headings.index(":::{admonition} Summary")
     assert "Wilcoxon signed-rank test** ranks" in markdown_of(BOOK / "14_reproduction.ipynb")
+
+
+HIDDEN = {"remove-cell", "hide-input", "remove-input"}
+
+
+def visible_assert_cells(path: Path) -> tuple[int, int]:
+    """(code cells a reader sees, those of them holding an ``assert`` statement)."""
+    shown = [
+        c
+        for c in cells(path)
+        if c["cell_type"] == "code" and not HIDDEN & set(c["metadata"].get("tags", []))
+    ]
+    asserting = [
+        c for c in shown if any(ln.lstrip().startswith("assert ") for ln in text(c).splitlines())
+    ]
+    return len(shown), len(asserting)
+
+
+def test_lessons_teach_fewer_than_one_visible_assert_cell_in_five():
+    counts = [visible_assert_cells(p) for p in CHAPTERS]
+    shown, asserting = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    assert asserting < shown / 5, f"{asserting} of {shown} visible code cells assert"
+
+
+def test_hidden_checks_stay_in_the_notebook_run():
+    """A check moved out of sight is tagged, not deleted: nbval still runs it."""
+    hidden = [
+        c
+        for p in CHAPTERS
+        for c in cells(p)
+        if c["cell_type"] == "code" and "remove-cell" in c["metadata"].get("tags", [])
+    ]
+    assert sum("assert " in text(c) for c in hidden) >= 30
