@@ -27,10 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-try:  # POSIX; on Windows jobs are not locked (run one cv per run directory there)
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+from filelock import FileLock, Timeout
 
 from adfl_teach import __version__
 from adfl_teach.config import Config
@@ -74,35 +71,33 @@ def job_lock(directory: Path) -> Iterator[None]:
 
     Two runs on one run directory (two terminals, two machines on a shared disk) would
     otherwise train the same job twice; the second stops with :class:`JobBusyError` naming
-    the lock instead. The lock is an advisory ``flock``, which the operating system drops
-    when its holder dies, so a killed run leaves nothing to unlock by hand. Holding it, the
-    temporary files that a killed writer left in ``directory`` are removed.
+    the lock instead. The lock is ``filelock.FileLock`` (``flock`` on POSIX, ``msvcrt``
+    locking on Windows), which the operating system drops when its holder dies, so a killed
+    run leaves nothing to unlock by hand. Holding it, the temporary files that a killed
+    writer left in ``directory`` are removed.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:  # pragma: no cover - Windows
+    lock = FileLock(directory / LOCK, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise JobBusyError(
+            f"{directory / LOCK}: another process is running this job; "
+            "run one cv per run directory at a time"
+        ) from None
+    except OSError as err:  # a file system without locks (some network or FUSE mounts)
+        warnings.warn(
+            f"{directory / LOCK}: not locked ({err.strerror}); run one cv "
+            "per run directory at a time",
+            stacklevel=3,
+        )
         yield
         return
-    with open(directory / LOCK, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise JobBusyError(
-                f"{directory / LOCK}: another process is running this job; "
-                "run one cv per run directory at a time"
-            ) from None
-        except OSError as err:  # a file system without locks (some network or FUSE mounts)
-            warnings.warn(
-                f"{directory / LOCK}: not locked ({err.strerror}); run one cv "
-                "per run directory at a time",
-                stacklevel=3,
-            )
-            yield
-            return
-        try:
-            remove_temporaries(directory)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        remove_temporaries(directory)
+        yield
+    finally:
+        lock.release()
 
 
 def run_identity(
