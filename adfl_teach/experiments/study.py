@@ -30,7 +30,7 @@ The decision rules, written before the runs:
 Every phase runs through :func:`adfl_teach.experiments.jobs.run_jobs`, so a finished job
 is read back, an interrupted one resumes from its last epoch, and a rerun of the same
 command continues. Each phase writes a compact JSON report for the book
-(``book/data/study/<phase>.json``): per point and model the per-seed accuracies, their
+(``book/data/study_<phase>.json``): per point and model the per-seed accuracies, their
 mean and CI, the per-epoch means of every recorded quantity (loss terms, train,
 splitter, dispeller and validation accuracy), how many jobs are done, and the seconds
 they took.

@@ -2,7 +2,7 @@
 
 Phases, in order (:mod:`adfl_teach.experiments.study`, ``.headline``, ``.regimes``,
 ``.truth``); each reads back what is finished and continues, and writes its compact report
-to ``REPORTS/<phase>.json`` (default ``book/data/study/``):
+to ``REPORTS/study_<phase>.json`` (default ``book/data/``, which the book reads):
 
 * ``grid``: ADFL and the baseline over the lr x schedule x budget grid, scored on a
   validation split of each fold's training subjects (the test folds are never loaded);
@@ -39,7 +39,11 @@ from adfl_teach.experiments.pipelines import synthetic_dataset
 from adfl_teach.runtime import atomic_write_json, read_json
 
 PHASES = ("grid", "headline", "lambda", "regimes", "truth")
-DEFAULT_REPORTS = Path("book/data/study")
+DEFAULT_REPORTS = Path("book/data")
+
+
+def report_path(reports: Path, phase: str) -> Path:
+    return reports / f"study_{phase}.json"
 
 
 def register(subparsers) -> None:
@@ -77,7 +81,7 @@ class _Study:
 
     def write(self, phase: str, report: dict) -> dict:
         report["command"] = f"adfl-teach study {phase} --out {self.out} --preset {self.base.preset}"
-        atomic_write_json(self.args.reports / f"{phase}.json", report)
+        atomic_write_json(report_path(self.args.reports, phase), report)
         return report
 
     def grid(self) -> dict:
@@ -91,7 +95,7 @@ class _Study:
         return write()
 
     def chosen_grid(self) -> dict:
-        path = self.args.reports / "grid.json"
+        path = report_path(self.args.reports, "grid")
         if not path.exists():
             raise FileNotFoundError(f"{path}: missing; run `adfl-teach study grid` first")
         return read_json(path, expect=dict)
@@ -145,7 +149,7 @@ def run(args) -> int:
     phases = PHASES if args.phase == "all" else (args.phase,)
     for phase in phases:
         report = getattr(session, "lambda_" if phase == "lambda" else phase)()
-        print(f"{phase}: report written to {args.reports / (phase + '.json')}")
+        print(f"{phase}: report written to {report_path(args.reports, phase)}")
         if phase == "grid":
             for name, row in report["points"].items():
                 done = sum(m["jobs_done"] for m in row["models"].values())

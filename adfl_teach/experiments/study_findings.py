@@ -1,0 +1,147 @@
+"""What the study's reports say (:mod:`adfl_teach.experiments.study` and the phases after
+it), as Markdown for chapter 14 and the README. Every number is read from a report;
+nothing is typed in. A report that is missing or incomplete says so instead of a verdict.
+"""
+
+from __future__ import annotations
+
+from adfl_teach.experiments.stats import ci_text
+from adfl_teach.experiments.summary import TABLE_2, TABLE_2_NAMES
+
+#: The paper's ADFL - baseline on CK+ (Table 2), in points.
+PAPER_GAIN_CKPLUS = TABLE_2[TABLE_2_NAMES["adfl"]][0] - TABLE_2[TABLE_2_NAMES["baseline"]][0]
+
+
+def pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def points(diff: dict | None) -> str:
+    """A paired difference as ``+d.dd [+l.ll, +h.hh]`` points (one seed: no interval)."""
+    if diff is None:
+        return "-"
+    if diff.get("ci95") is None:
+        return f"{100 * diff['mean']:+.2f} (one seed)"
+    low, high = diff["ci95"]
+    return f"{100 * diff['mean']:+.2f} [{100 * low:+.2f}, {100 * high:+.2f}]"
+
+
+def jobs_progress(rows: dict) -> tuple[int, int]:
+    """(jobs done, jobs wanted) over the rows of a grid report."""
+    done = sum(m["jobs_done"] for row in rows.values() for m in row["models"].values())
+    return done, sum(row["jobs_total"] for row in rows.values())
+
+
+def grid_table(grid: dict) -> str:
+    """One line per grid point: the budget, both models' validation accuracy with its CI,
+    ADFL - baseline with its CI, the BH-adjusted Wilcoxon p and the jobs done."""
+    lines = [
+        "| lr | schedule | epochs | ADFL val % [95 % CI] | baseline val % [95 % CI] "
+        "| ADFL - baseline (points) | BH-adjusted p | jobs |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in grid["points"].values():
+        models = row["models"]
+        cells = [
+            f"{pct(models[m].get('mean'))} {ci_text(models[m].get('ci95'))}"
+            if models[m].get("mean") is not None
+            else "not run yet"
+            for m in ("adfl", "baseline")
+        ]
+        diff = row["difference"]
+        p = "" if not diff or "wilcoxon_p_bh" not in diff else f"{diff['wilcoxon_p_bh']:.3f}"
+        done = sum(m["jobs_done"] for m in models.values())
+        lines.append(
+            f"| {row['lr']:g} | {row['schedule']} | {row['epochs']} | {cells[0]} | {cells[1]} "
+            f"| {points(diff)} | {p} | {done}/{row['jobs_total']} |"
+        )
+    return "\n".join(lines)
+
+
+def plateau_text(grid: dict) -> str:
+    """Whether each model's training accuracy had stopped rising at the end of each point:
+    the gain over the last fifth of the epochs (mean over seeds and folds)."""
+    parts = []
+    for name, row in grid["points"].items():
+        gains = []
+        for model in ("adfl", "baseline"):
+            curve = row["models"][model].get("curves", {}).get("train_accuracy")
+            if curve:
+                tail = max(1, len(curve) // 5)
+                gains.append(f"{model} {100 * (curve[-1] - curve[-1 - tail]):+.1f}")
+        if gains:
+            parts.append(f"{name}: {', '.join(gains)}")
+    if not parts:
+        return "No grid point has finished a seed yet."
+    return (
+        "Training accuracy gained over the last fifth of the epochs (points; near 0 = a "
+        "plateau): " + "; ".join(parts) + "."
+    )
+
+
+def verdict_text(grid: dict | None, headline: dict | None) -> str:
+    """The chapter's first screen: three sentences with the numbers, or where the study
+    stands when the headline is not complete."""
+    if grid is None:
+        return "The study has not run yet (`adfl-teach study all`)."
+    done, wanted = jobs_progress(grid["points"])
+    if None in grid["selection"].values() or headline is None:
+        return (
+            f"The study is still running: {done} of {wanted} grid jobs are done, and the "
+            "settings are chosen only when the whole grid is, so there is no verdict yet. "
+            "What is measured so far is below, each number with its spread; none of it is "
+            "scored on a test fold."
+        )
+    runs, comparison = headline["runs"], headline["comparisons"]["adfl - baseline"]
+    adfl, base = runs["adfl"], runs["baseline"]
+    seeds, folds = len(adfl["seeds"]), len(headline["folds"])
+    said = {
+        "ADFL helps": "ADFL is better than its baseline here",
+        "ADFL hurts": "ADFL is worse than its baseline here",
+        "no difference shown": "these runs show no difference between ADFL and its baseline",
+    }.get(comparison["verdict"], comparison["verdict"])
+    return (
+        f"At the settings chosen on validation subjects (ADFL: {grid['selection']['adfl']}; "
+        f"baseline: {grid['selection']['baseline']}), ADFL scores {pct(adfl['mean'])} % "
+        f"{ci_text(adfl['ci95'])} and the baseline {pct(base['mean'])} % {ci_text(base['ci95'])} "
+        f"on the test folds ({seeds} seeds x {folds} folds of the synthetic database, 95 % "
+        f"CIs over seeds). ADFL - baseline = {points(comparison)} points, so {said}. "
+        f"The paper reports {PAPER_GAIN_CKPLUS:+.2f} points on CK+ photos."
+    )
+
+
+def regimes_table(regimes: dict) -> str:
+    """One line per knob and level: both models' test accuracy and ADFL - baseline."""
+    lines = [
+        "| knob | level | ADFL % [95 % CI] | baseline % [95 % CI] | ADFL - baseline "
+        "(points) | BH-adjusted p |",
+        "|---|---|---|---|---|---|",
+    ]
+    for knob, levels in regimes["regimes"].items():
+        for level, row in levels.items():
+            models, diff = row["models"], row["difference"]
+            cells = [f"{pct(models[m].get('mean'))} {ci_text(models[m].get('ci95'))}"
+                     for m in ("adfl", "baseline")]  # fmt: skip
+            p = "" if not diff or "wilcoxon_p_bh" not in diff else f"{diff['wilcoxon_p_bh']:.3f}"
+            default = " (default)" if float(level) == float(regimes["defaults"][knob]) else ""
+            lines.append(f"| {knob} | {level}{default} | {cells[0]} | {cells[1]} | "
+                         f"{points(diff)} | {p} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _r2_cell(score: dict | None) -> str:
+    if score is None:
+        return "-"
+    if score["ci95"] is None:
+        return f"{score['mean']:.3f}"
+    return "{:.3f} [{:.3f}, {:.3f}]".format(score["mean"], *score["ci95"])
+
+
+def truth_table(truth: dict) -> str:
+    """R^2 (mean [95 % CI] over seeds) of each feature onto each target, ADFL and control."""
+    lines = ["| model | feature | identity R^2 | AU R^2 |", "|---|---|---|---|"]
+    for model in ("adfl", "no-adversary"):
+        for feature, targets in truth.get(model, {}).get("r2", {}).items():
+            cells = [_r2_cell(targets.get(t)) for t in ("identity", "aus")]
+            lines.append(f"| {model} | {feature} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
