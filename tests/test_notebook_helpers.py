@@ -296,3 +296,25 @@ def test_the_result_in_brief_reads_the_committed_report_by_default():
     assert notebook.result_in_brief() == notebook.result_in_brief(report)
     adfl = 100 * report["rows"]["adfl"]["mean_accuracy"]
     assert f"ADFL reaches {adfl:.2f} %" in notebook.result_in_brief()
+
+
+def test_a_missing_optional_package_is_one_line_naming_the_pip_install():
+    with pytest.raises(notebook.MissingPackageError) as caught:
+        notebook.require("no_such_module_adfl.data", pip="no-such-dist")
+    message = str(caught.value)
+    assert "`%pip install no-such-dist`" in message and "\n" not in message
+    assert caught.value._render_traceback_() == [f"MissingPackageError: {message}"]
+    assert isinstance(caught.value, ImportError)  # `except ImportError` still catches it
+    assert notebook.require("json") is json
+
+
+def test_a_package_missing_its_own_dependency_keeps_that_error(monkeypatch):
+    import importlib
+
+    def broken(name):
+        raise ModuleNotFoundError("No module named 'imageio'", name="imageio")
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    with pytest.raises(ModuleNotFoundError, match="imageio") as caught:
+        notebook.require("skimage.data", pip="scikit-image")
+    assert not isinstance(caught.value, notebook.MissingPackageError)

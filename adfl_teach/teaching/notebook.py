@@ -93,6 +93,33 @@ def result_in_brief(report: dict | None = None) -> str:
     return f"{first} {findings.paper_claim(report)}"
 
 
+class MissingPackageError(ImportError):
+    """An optional package a chapter needs is not installed. In a notebook it shows as its
+    one line (IPython prints ``_render_traceback_``), not as a traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+def require(module: str, pip: str | None = None):
+    """Import ``module`` (e.g. ``"skimage.data"``) or raise :class:`MissingPackageError`
+    with one line naming the ``%pip install`` that provides it (``pip``: the distribution's
+    name when it differs from the module's, e.g. ``scikit-image``)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        top = module.split(".")[0]
+        if error.name is not None and error.name.split(".")[0] != top:
+            raise  # a dependency of the package is missing: its own error says which
+        name = pip or top
+        raise MissingPackageError(
+            f"this cell needs {name}, which adfl-teach does not install: run "
+            f"`%pip install {name}` in a cell, then run this cell again"
+        ) from None
+
+
 def describe(cfg: Config) -> str:
     """One line: the preset and the numbers that set a run's cost."""
     m, o, d = cfg.model, cfg.optim, cfg.data
