@@ -73,6 +73,9 @@ def test_the_headline_runs_the_chosen_settings_on_the_test_folds(tiny, grid):
     assert result["runs"]["adfl"]["seeds"] == [0, 1]
     assert set(result["runs"]["adfl"]["confusion"]) == {"0", "1"}
     assert set(result["runs"]["adfl"]["confusion"]["1"]) == {"0", "1"}
+    history = result["runs"]["adfl"]["histories"]["1"]["0"]
+    assert len(history["train_accuracy"]) == runs["adfl"].config.optim.epochs
+    assert {"l_n", "dispeller_accuracy", "total"} <= set(history)
     comparison = result["comparisons"]["adfl - baseline"]
     assert comparison["seeds"] == [0, 1] and "wilcoxon_p_bh" in comparison
     tested = read_result(out / "headline" / "adfl", "adfl", 1, 1)

@@ -30,6 +30,7 @@ from adfl_teach.experiments.study import (
     collect,
     confusions,
     grid_point,
+    histories,
     model_report,
     paired_difference,
     run_point,
@@ -111,8 +112,8 @@ def run_phase(data, out, runs: dict[str, TestRun], folds=None, workers=1, progre
 
 
 def phase_report(out, runs: dict[str, TestRun], phase: str, folds=None) -> dict:
-    """The report of a phase's runs: per run the model report, the confusion matrices per
-    (seed, fold), and the setting."""
+    """The report of a phase's runs: per run the model report, the confusion matrices and
+    the per-epoch histories per (seed, fold), and the setting."""
     folds = list(range(10)) if folds is None else list(folds)
     rows = {}
     for name, r in runs.items():
@@ -127,6 +128,7 @@ def phase_report(out, runs: dict[str, TestRun], phase: str, folds=None) -> dict:
             "jobs_total": len(r.seeds) * len(folds),
             **model_report(found, folds),
             "confusion": confusions(found),
+            "histories": histories(found),
         }
     return {"format": REPORT_FORMAT, "phase": phase, "scored_on": "test", "folds": folds,
             "runs": rows}  # fmt: skip

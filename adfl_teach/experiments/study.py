@@ -222,6 +222,19 @@ def confusions(by_seed: dict[int, dict[int, dict]]) -> dict[str, dict[str, list]
     }
 
 
+def histories(by_seed: dict[int, dict[int, dict]]) -> dict[str, dict[str, dict]]:
+    """``{seed: {fold: {quantity: [per-epoch values]}}}``: each finished job's history of
+    the :data:`CURVE_KEYS` it recorded, rounded to 4 decimals (compact, for the book)."""
+    table: dict[str, dict[str, dict]] = {}
+    for s, folds in sorted(by_seed.items()):
+        for k, r in sorted(folds.items()):
+            keys = [key for key in CURVE_KEYS if all(key in e for e in r["history"])]
+            table.setdefault(str(s), {})[str(k)] = {
+                key: [round(float(e[key]), 4) for e in r["history"]] for key in keys
+            }
+    return table
+
+
 def paired_difference(adfl: dict, baseline: dict) -> dict | None:
     """ADFL - baseline on the seeds both finished: per seed, mean and 95 % CI over seeds,
     and the Wilcoxon / sign tests over folds (:func:`~adfl_teach.experiments.stats.paired_tests`)."""
