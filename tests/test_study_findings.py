@@ -1,0 +1,115 @@
+"""The study's findings text, tables and figures are read from the reports: an incomplete
+grid gives no verdict, a complete headline gives its numbers, every figure has its labels."""
+
+import pytest
+
+from adfl_teach.experiments import study
+from adfl_teach.experiments.study_findings import (
+    PAPER_GAIN_CKPLUS,
+    grid_table,
+    plateau_text,
+    truth_table,
+    verdict_text,
+)
+from adfl_teach.teaching import study_plots
+from adfl_teach.teaching.plotting import figure_has_axis_labels, has_chance_line
+
+FOLDS = [0, 1]
+
+
+def result(accuracy, epochs=5):
+    history = [
+        {"train_accuracy": min(1.0, 0.2 * (e + 1)), "val_accuracy": 0.5, "lr": 1e-3}
+        for e in range(epochs)
+    ]
+    return {"accuracy": accuracy, "num_test_images": 10, "history": history, "seconds": 1.0}
+
+
+def model(accs_per_seed):
+    return study.model_report(
+        {s: {k: result(a) for k, a in enumerate(accs)} for s, accs in enumerate(accs_per_seed)},
+        FOLDS,
+    )
+
+
+def grid_report(complete=True):
+    rows = {}
+    for point, (a, b) in zip(study.GRID[:2], [(0.70, 0.80), (0.76, 0.74)]):
+        adfl = model([[a, a], [a + 0.02, a], [a - 0.01, a]])
+        base = model([[b, b], [b + 0.01, b], [b - 0.02, b]]) if complete else model([])
+        rows[point.name] = {
+            "lr": point.lr, "schedule": point.schedule, "budget": point.budget, "epochs": 15,
+            "jobs_total": 12, "models": {"adfl": adfl, "baseline": base},
+            "difference": study.paired_difference(adfl, base),
+        }  # fmt: skip
+    study.adjust_p_values({n: r["difference"] for n, r in rows.items()})
+    return {"points": rows, "selection": study.select_points(rows, 3)}
+
+
+def test_an_incomplete_grid_gives_progress_and_no_verdict():
+    grid = grid_report(complete=False)
+    text = verdict_text(grid, None)
+    assert "still running: 12 of 24 grid jobs" in text
+    assert "ADFL is" not in text
+    assert verdict_text(None, None).startswith("The study has not run yet")
+
+
+def test_the_verdict_quotes_the_headline():
+    grid = grid_report()
+    adfl, base = model([[0.8, 0.8], [0.82, 0.8], [0.81, 0.8]]), model([[0.7] * 2] * 3)
+    headline = {
+        "folds": FOLDS,
+        "runs": {"adfl": adfl, "baseline": base},
+        "comparisons": {"adfl - baseline": study.paired_difference(adfl, base)},
+    }
+    text = verdict_text(grid, headline)
+    assert "ADFL is better than its baseline here" in text
+    assert f"ADFL scores {100 * adfl['mean']:.2f} %" in text
+    assert "3 seeds x 2 folds" in text
+    assert f"{PAPER_GAIN_CKPLUS:+.2f}" == "+3.98" and "+3.98" in text
+    headline["comparisons"]["adfl - baseline"]["verdict"] = "no difference shown"
+    assert "show no difference" in verdict_text(grid, headline)
+
+
+def test_the_grid_table_has_a_line_per_point_with_intervals():
+    grid = grid_report()
+    table = grid_table(grid).splitlines()
+    assert len(table) == 2 + len(grid["points"])
+    first = next(iter(grid["points"].values()))
+    assert f"{100 * first['models']['adfl']['mean']:.2f} [" in table[2]
+    assert table[2].endswith("| 12/12 |")
+    assert "not run yet" in grid_table(grid_report(complete=False))
+
+
+def test_plateau_text_reports_the_last_fifth_gain():
+    text = plateau_text(grid_report())
+    assert "adfl +20.0" in text  # 0.8 -> 1.0 over the last epoch of five
+
+
+def test_truth_table_lists_each_feature():
+    truth = {
+        "adfl": {"r2": {"f_n": {"identity": {"mean": 0.9, "ci95": [0.8, 1.0]},
+                                "aus": {"mean": 0.1, "ci95": None}}}},
+    }  # fmt: skip
+    table = truth_table(truth)
+    assert "| adfl | f_n | 0.900 [0.800, 1.000] | 0.100 |" in table
+
+
+@pytest.mark.usefixtures("book_style")
+def test_the_study_figures_have_labels_and_a_chance_line():
+    grid = grid_report()
+    assert figure_has_axis_labels(study_plots.plot_surface(grid))
+    curves = study_plots.plot_training_curves(grid, chance=1 / 7)
+    assert figure_has_axis_labels(curves)
+    assert all(has_chance_line(ax) for ax in curves.axes if ax.get_visible())
+    regimes = {
+        "regimes": {
+            "subjects": {"30": {"difference": grid["points"][study.GRID[0].name]["difference"]}}
+        }
+    }
+    assert figure_has_axis_labels(study_plots.plot_regimes(regimes))
+    truth = {
+        "adfl": {"r2": {"f_n": {"identity": {"mean": 0.9, "ci95": [0.8, 1.0]},
+                                "aus": {"mean": 0.1, "ci95": [0.0, 0.2]}}}},
+    }  # fmt: skip
+    assert figure_has_axis_labels(study_plots.plot_truth(truth))
