@@ -113,3 +113,41 @@ def test_the_study_figures_have_labels_and_a_chance_line():
                                 "aus": {"mean": 0.1, "ci95": [0.0, 0.2]}}}},
     }  # fmt: skip
     assert figure_has_axis_labels(study_plots.plot_truth(truth))
+
+
+def test_read_reports_gives_none_for_a_phase_not_run(tmp_path):
+    import json
+
+    from adfl_teach.experiments.study_findings import PHASES, read_reports
+
+    (tmp_path / "study_grid.json").write_text(json.dumps({"points": {}}))
+
+    def locate(name):
+        path = tmp_path / name
+        if not path.exists():
+            raise FileNotFoundError(path)
+        return path
+
+    reports = read_reports(locate)
+    assert set(reports) == set(PHASES)
+    assert reports["grid"] == {"points": {}} and reports["headline"] is None
+
+
+def test_runs_table_says_not_run_and_lists_runs_with_their_comparisons():
+    from adfl_teach.experiments.study_findings import runs_table
+
+    assert "Not run yet" in runs_table(None, "headline")
+    adfl, base = model([[0.8, 0.8]] * 3), model([[0.7, 0.7], [0.72, 0.7], [0.69, 0.7]])
+    row = {"lr": 5e-4, "schedule": "cosine", "epochs": 45, "lambda_n": 10.0}
+    report = {
+        "folds": FOLDS,
+        "runs": {
+            "adfl": {**row, **adfl},
+            "baseline": {**row, **base, "mean": None, "jobs_done": 3, "jobs_total": 20},
+        },
+        "comparisons": {"adfl - baseline": study.paired_difference(adfl, base)},
+    }
+    text = runs_table(report, "headline")
+    assert "| adfl | 0.0005 | cosine | 45 | 10 | 3 x 2 | 80.00 [80.00, 80.00] |" in text
+    assert "running: 3 of 20 jobs" in text
+    assert "adfl - baseline: +" in text

@@ -145,3 +145,58 @@ def truth_table(truth: dict) -> str:
             cells = [_r2_cell(targets.get(t)) for t in ("identity", "aus")]
             lines.append(f"| {model} | {feature} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
+
+
+#: The study's report files (``book/data/study_<phase>.json``) by phase.
+PHASES = ("grid", "headline", "lambda", "regimes", "truth")
+
+
+def read_reports(locate) -> dict[str, dict | None]:
+    """``{phase: report or None}``; ``locate(name)`` gives a report file's path (e.g.
+    :func:`adfl_teach.teaching.notebook.book_data`) or raises ``FileNotFoundError``."""
+    from adfl_teach.runtime import read_json
+
+    reports: dict[str, dict | None] = {}
+    for phase in PHASES:
+        try:
+            reports[phase] = read_json(locate(f"study_{phase}.json"), expect=dict)
+        except FileNotFoundError:
+            reports[phase] = None
+    return reports
+
+
+def not_run(phase: str) -> str:
+    return (
+        f"*Not run yet*: `adfl-teach study {phase}` starts once the grid is complete "
+        "(no setting is chosen on half a grid)."
+    )
+
+
+def runs_table(report: dict | None, phase: str) -> str:
+    """One line per run of a test-scored phase (headline, lambda): its setting, seeds x
+    folds, test accuracy with its 95 % CI; or :func:`not_run`."""
+    if report is None:
+        return not_run(phase)
+    lines = [
+        "| run | lr | schedule | epochs | lambda_n | seeds x folds | test % [95 % CI] |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in report["runs"].items():
+        accuracy = (
+            f"{pct(row['mean'])} {ci_text(row.get('ci95'))}"
+            if row.get("mean") is not None
+            else f"running: {row['jobs_done']} of {row['jobs_total']} jobs"
+        )
+        lines.append(
+            f"| {name} | {row['lr']:g} | {row['schedule']} | {row['epochs']} | "
+            f"{row['lambda_n']:g} | {len(row['seeds'])} x {len(report['folds'])} | {accuracy} |"
+        )
+    for name, diff in report.get("comparisons", {}).items():
+        if diff is not None:
+            p = diff.get("wilcoxon_p_bh")
+            lines.append(
+                f"\n{name}: {points(diff)} points over {len(diff['seeds'])} seeds ({diff['verdict']}"
+                + ("" if p is None else f"; BH-adjusted Wilcoxon p = {p:.3f}")
+                + ")."
+            )
+    return "\n".join(lines)
