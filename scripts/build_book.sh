@@ -9,10 +9,11 @@
 # Cached training results go to $ADFL_HOME (default ~/.cache/adfl-teach).
 # --students: solutions hidden; chapters with a students' notebook (book/students/) are built
 #   from it, so their launch buttons open the notebook without solutions.
-# --publish: exactly what .github/workflows/book.yml deploys: preset cpu-quick (never smoke),
-#   results kept in _build/publish/{adfl_home,jupyter_cache} between builds (an unchanged
-#   chapter is not executed again; a changed library starts both afresh), launch buttons on
-#   the release tag v<version>, then the browser check (screenshots: _build/publish/screenshots).
+# --publish: exactly what .github/workflows/book.yml deploys, two books in one site: the
+#   students' book (no solutions, launch buttons open book/students/) at the root of
+#   _build/publish/html, the instructors' book under instructors/. Preset cpu-quick (never
+#   smoke), results kept in _build/publish/{adfl_home,jupyter_cache*} between builds (a changed
+#   library starts afresh), launch buttons on the tag v<version>, the browser check on both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -68,14 +69,23 @@ case $mode in
     mkdir -p "$out"
     if [[ -f $out/fingerprint && "$(cat "$out/fingerprint")" != "$fingerprint" ]]; then
       echo "the library changed since the cached results: executing every chapter afresh"
-      rm -rf "$out/adfl_home" "$out/jupyter_cache"
+      rm -rf "$out/adfl_home" "$out/jupyter_cache" "$out/jupyter_cache_students"
     fi
     echo "$fingerprint" > "$out/fingerprint"
-    echo "building the published book: ADFL_PRESET=$ADFL_PRESET, launch buttons on $tag"
+    echo "building the published books: ADFL_PRESET=$ADFL_PRESET, launch buttons on $tag"
     $PY scripts/book_variant.py publish "$out/config" --branch "$tag" --cache "$out/jupyter_cache"
-    build "$out" --config "$out/config/_config.yml" --toc "$out/config/_toc.yml"
-    $PY scripts/check_book.py "$out/html" --config "$out/config/_config.yml" \
-      --screenshots "$out/screenshots"
-    echo "published book: $out/html/index.html"
+    build "$out/instructors" --config "$out/config/_config.yml" --toc "$out/config/_toc.yml"
+    $PY scripts/book_variant.py publish "$out/students_config" --students --branch "$tag" \
+      --cache "$out/jupyter_cache_students"
+    build "$out/students" --config "$out/students_config/_config.yml" \
+      --toc "$out/students_config/_toc.yml"
+    $PY scripts/check_book.py "$out/students/html" --students \
+      --config "$out/students_config/_config.yml" --screenshots "$out/screenshots/students"
+    $PY scripts/check_book.py "$out/instructors/html" --config "$out/config/_config.yml" \
+      --screenshots "$out/screenshots/instructors"
+    # One site: the students' book is the default, the instructors' book a path below it.
+    rm -rf "$out/html" && cp -r "$out/students/html" "$out/html"
+    cp -r "$out/instructors/html" "$out/html/instructors"
+    echo "published site: $out/html/index.html (students), $out/html/instructors/ (instructors)"
     ;;
 esac

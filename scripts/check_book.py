@@ -310,6 +310,22 @@ def default_chromium() -> str:
     return shutil.which("chromium") or shutil.which("google-chrome") or "chromium"
 
 
+def shown_solutions(html_root: Path) -> list[str]:
+    """``--students``: one line per page of the built book that shows a solution:
+    sphinx-exercise's solution admonition (class ``solution``, title "Solution to ...") or a
+    notebook cell tagged ``solution`` (myst-nb's class ``tag_solution``) in its HTML."""
+    import re
+
+    markup = re.compile(r'class="[^"]*\b(solution|tag_solution)\b|>\s*(Solution to)\b')
+    found = []
+    for page in pages_of(html_root):
+        hits = markup.findall((html_root / page).read_text(errors="replace"))
+        if hits:
+            what = sorted({klass or title for klass, title in hits})
+            found.append(f"{page}: shows a solution ({len(hits)} marks: {what})")
+    return found
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("html", type=Path, nargs="?", default=Path("_build/html"))
@@ -319,11 +335,18 @@ def main(argv=None) -> int:
     parser.add_argument("--screenshots", type=Path, default=None)
     parser.add_argument("--chromium", default=default_chromium(), help="the browser to drive")
     parser.add_argument("--settle", type=float, default=1.0, help="seconds to wait per page")
+    parser.add_argument(
+        "--students", action="store_true", help="the students' book: fail on any shown solution"
+    )
     args = parser.parse_args(argv)
     if not any(args.html.rglob("*.html")):
         parser.error(f"{args.html} holds no built book; run scripts/build_book.sh first")
     screenshots = args.screenshots or args.html.resolve().parent / "screenshots"
-    return check(args.html, args.config, screenshots, args.chromium, args.settle)
+    solutions = shown_solutions(args.html) if args.students else []
+    for line in solutions:
+        print(f"FAIL {line}")
+    status = check(args.html, args.config, screenshots, args.chromium, args.settle)
+    return 1 if solutions else status
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ them here, and ``tests/test_book_sources.py`` fails when any of them drifts:
 * every chapter's install cell (its first code cell): one line that installs the release
   being read, for Colab (tagged ``skip-execution`` and ``nbval-skip``: the book build and
   nbval use the library already installed); a chapter with graded questions
-  (``grader.check``) installs the release with its ``grading`` extra (otter-grader);
+  (``grader.check``) installs otter-grader beside it;
 * in chapters that train, Colab's GPU runtime request (notebook metadata) and a one-line
   note on the runtime right after the install cell;
 * the students' notebooks, ``book/students/<chapter>.ipynb``, for every chapter with a
@@ -86,14 +86,12 @@ def pages_url(url: str) -> str:
 
 
 def install_line(url: str, release: str, graded: bool = False) -> str:
-    """The one line that installs release ``release`` on Colab (with the ``grading`` extra,
-    otter-grader, when the chapter has graded questions)."""
-    name = "adfl-teach[grading]" if graded else "adfl-teach"
+    """The one line that installs release ``release`` on Colab, and otter-grader (the
+    ``grading`` extra's one package) when the chapter has graded questions."""
+    grader = " otter-grader" if graded else ""
     if ON_PYPI:
-        return f"%pip install -q {name}=={release}"
-    if graded:
-        return f'%pip install -q "{name} @ git+{url}@v{release}"'
-    return f"%pip install -q git+{url}@v{release}"
+        return f"%pip install -q adfl-teach=={release}{grader}"
+    return f"%pip install -q git+{url}@v{release}{grader}"
 
 
 def trains(nb) -> bool:
