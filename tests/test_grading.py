@@ -219,3 +219,18 @@ def test_the_grade_command_names_a_folder_without_notebooks(tmp_path, capsys):
     assert cli.main(["grade", str(tmp_path), "--hidden", str(HIDDEN)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"adfl-teach grade: error: {tmp_path}: no submitted notebooks (*.ipynb)"
+
+
+def rubric_rows(text: str) -> list[str]:
+    start = text.index("| criterion | 0 points | 1 point | 2 points |")
+    return [line for line in text[start:].splitlines()[:7] if line.startswith("|")]
+
+
+def test_the_instructors_page_has_chapter_12s_rubric_and_the_grading_command():
+    page = (ROOT / "book" / "instructors.md").read_text()
+    chapter = "\n".join(c.source for c in nbformat.read(CHAPTER_12, as_version=4).cells)
+    assert rubric_rows(page) == rubric_rows(chapter) and len(rubric_rows(page)) == 7
+    assert "adfl-teach grade submissions/ --out scores.csv" in page
+    assert "- file: book/instructors" in (ROOT / "_toc.yml").read_text()
+    for question in grading.questions():
+        assert f"`{question}`" in page or question.startswith("q12_"), question
