@@ -182,45 +182,64 @@ def _ellipse(cx, cy, rx, ry, n: int = 24, angle: float = 0.0) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- geometry
-def face_geometry(identity: Identity, aus=None) -> dict:
-    """Polygons, lines and keypoints of one face in the face frame (see module docstring).
+@dataclass
+class _Face:
+    """What every part of one face's geometry reads (the identity, the AU intensities of
+    each side, the face's sizes in the face frame) and the drawing list and keypoints the
+    parts append to, in painting order (:func:`face_geometry`)."""
 
-    Returns a dict with ``"layers"`` (a list of ``(kind, colour, points, width)`` drawing
-    commands in painting order, kind ``"fill"`` or ``"line"``; ``colour`` may be a
-    ``(r, g, b)`` tuple), and ``"keypoints"`` (name -> ``(x, y)``; the first five are the
-    landmarks of :data:`LANDMARK_NAMES`). ``aus`` is an AU dict (see
-    :mod:`adfl_teach.synth.aus`); ``None`` means neutral.
-    """
-    left, right = side_intensities(aus or {})
-    both = {au: (left[au] + right[au]) / 2 for au in left}
-    idn = identity
-    W = idn.face_width
-    H = idn.face_aspect * W
-    u = idn.eye_size * W  # eye half-width: the unit of the small features
-    skin = np.array(idn.skin, float)
-    dark_skin = tuple(skin * 0.78)
-    line_w = max(1.0, 0.09 * u)
-    layers: list = []
-    kp: dict[str, tuple[float, float]] = {}
+    idn: Identity
+    left: dict
+    right: dict
+    both: dict  # the mean of the two sides
+    W: float  # face width
+    H: float  # face height
+    u: float  # eye half-width: the unit of the small features
+    half: float  # W / 2
+    skin: np.ndarray
+    dark_skin: tuple
+    line_w: float
+    nose_y: float
+    mouth_y: float
+    jaw_drop: float  # AU26
+    brow_y: float
+    layers: list
+    kp: dict
 
-    def crease(points, strength, width=None):
+    @classmethod
+    def of(cls, identity: Identity, aus) -> _Face:
+        left, right = side_intensities(aus or {})
+        both = {au: (left[au] + right[au]) / 2 for au in left}
+        idn = identity
+        W = idn.face_width
+        H = idn.face_aspect * W
+        u = idn.eye_size * W
+        skin = np.array(idn.skin, float)
+        return cls(
+            idn=idn, left=left, right=right, both=both, W=W, H=H, u=u, half=W / 2,
+            skin=skin, dark_skin=tuple(skin * 0.78), line_w=max(1.0, 0.09 * u),
+            nose_y=idn.nose_y * H, mouth_y=idn.mouth_y * H, jaw_drop=0.14 * H * both[26],
+            brow_y=-idn.brow_height * W, layers=[], kp={},
+        )  # fmt: skip
+
+    def crease(self, points, strength, width=None) -> None:
+        """A skin crease, drawn only where its AUs are active enough."""
         if strength > 0.06:
-            colour = tuple(skin * (1 - 0.32 * min(strength, 1.2)))
-            layers.append(("line", colour, np.asarray(points), width or line_w))
+            colour = tuple(self.skin * (1 - 0.32 * min(strength, 1.2)))
+            self.layers.append(("line", colour, np.asarray(points), width or self.line_w))
 
-    nose_y = idn.nose_y * H
-    mouth_y = idn.mouth_y * H
-    jaw_drop = 0.14 * H * both[26]
-
-    def drop(points):
+    def drop(self, points) -> np.ndarray:
         """AU26: move the lower face down, progressively below the nose."""
         points = np.array(points, float)
-        weight = np.clip((points[:, 1] - nose_y) / (0.5 * H - nose_y), 0, 1)
-        points[:, 1] += jaw_drop * weight
+        weight = np.clip((points[:, 1] - self.nose_y) / (0.5 * self.H - self.nose_y), 0, 1)
+        points[:, 1] += self.jaw_drop * weight
         return points
 
-    # Outline: control points of the right half (x >= 0), mirrored.
-    half = W / 2
+
+def _outline(f: _Face):
+    """The face's outline: control points of the right half (x >= 0), mirrored; and the chin."""
+    idn, H, half, jaw_drop = f.idn, f.H, f.half, f.jaw_drop
+    drop = f.drop
     right_half = [
         (0.62 * half * idn.cheek_width, -0.47 * H),
         (0.9 * half * idn.cheek_width, -0.33 * H),
@@ -233,8 +252,13 @@ def face_geometry(identity: Identity, aus=None) -> dict:
     ctrl += [(-x, y) for x, y in right_half[::-1]]
     outline = drop(_catmull_rom(ctrl, n=8, closed=True))
     kp_chin = (0.0, 0.5 * H + jaw_drop)
+    return outline, kp_chin
 
-    # Background layers: long hair, shoulders, neck, ears.
+
+def _background(f: _Face):
+    """Background layers: long hair, shoulders, neck, ears."""
+    idn, W, H, half = f.idn, f.W, f.H, f.half
+    skin, dark_skin, line_w, layers = f.skin, f.dark_skin, f.line_w, f.layers
     if idn.hair_style == "long":
         hw = half * idn.cheek_width + idn.hair_volume * W + 0.1 * W
         back = _catmull_rom(
@@ -260,10 +284,11 @@ def face_geometry(identity: Identity, aus=None) -> dict:
         layers.append(("fill", tuple(skin * 0.9), ear, 0))
         layers.append(("line", dark_skin, _quad_through((ex + s * 0.06 * W, 0.0), (ex + s * 0.085 * W, 0.07 * H), (ex + s * 0.055 * W, 0.14 * H), 8), line_w))  # fmt: skip
 
-    layers.append(("fill", tuple(skin), outline, 0))
 
-    # Forehead (AU1, AU2) and glabella (AU4) creases.
-    brow_y = -idn.brow_height * W
+def _forehead_creases(f: _Face):
+    """Forehead (AU1, AU2) and glabella (AU4) creases."""
+    left, right, W, u = f.left, f.right, f.W, f.u
+    brow_y, crease = f.brow_y, f.crease
     for i in range(3):
         y = brow_y - (0.55 + 0.35 * i) * u
         inner_part = (left[1] + right[1]) / 2
@@ -281,7 +306,12 @@ def face_geometry(identity: Identity, aus=None) -> dict:
             0.9 * (left if s < 0 else right)[4],
         )
 
-    # Beard (drawn before nose and mouth, which sit on top).
+
+def _beard(f: _Face, outline: np.ndarray):
+    """The beard (drawn before nose and mouth, which sit on top)."""
+    idn, W, H, half = f.idn, f.W, f.H, f.half
+    skin, nose_y, mouth_y = f.skin, f.nose_y, f.mouth_y
+    layers, drop = f.layers, f.drop
     if idn.beard != "none":
         mix = 0.25 if idn.beard == "stubble" else 0.8
         colour = tuple(skin * (1 - mix) + np.array(idn.hair, float) * mix)
@@ -296,7 +326,12 @@ def face_geometry(identity: Identity, aus=None) -> dict:
         poly = np.vstack([drop(top), lower, drop([(-x, y) for x, y in top[::-1]])])
         layers.append(("fill", colour, poly, 0))
 
-    # Brows and eyes, per side. s = -1 is the image-left side (smaller x).
+
+def _brows_and_eyes(f: _Face):
+    """Brows and eyes, per side. s = -1 is the image-left side (smaller x)."""
+    idn, left, right, W = f.idn, f.left, f.right, f.W
+    u, dark_skin, line_w, brow_y = f.u, f.dark_skin, f.line_w, f.brow_y
+    layers, kp, crease = f.layers, f.kp, f.crease
     eye_colour_lash = (28, 22, 20)
     for s, a in ((-1, left), (1, right)):
         tag = "l" if s < 0 else "r"
@@ -364,7 +399,13 @@ def face_geometry(identity: Identity, aus=None) -> dict:
             start = e_out + (s * 0.25 * u, 0.25 * k * u)
             crease([start, start + (s * 0.5 * u, 0.28 * k * u)], 0.9 * a[6] - 0.2)
 
-    # Nose. AU9 lifts the wings and wrinkles the bridge.
+
+def _nose(f: _Face):
+    """The nose. AU9 lifts the wings and wrinkles the bridge."""
+    idn, left, right, both = f.idn, f.left, f.right, f.both
+    W, u, skin, dark_skin = f.W, f.u, f.skin, f.dark_skin
+    line_w, nose_y, layers, kp = f.line_w, f.nose_y, f.layers, f.kp
+    crease = f.crease
     nose_w = idn.nose_width * W
     lift9 = 0.35 * u * both[9]
     tip = np.array([0.0, nose_y - 0.3 * lift9])
@@ -391,8 +432,15 @@ def face_geometry(identity: Identity, aus=None) -> dict:
         kp[f"nostril_{'l' if s < 0 else 'r'}"] = (s * 0.42 * nose_w, nose_y - 0.6 * lift9)
     layers.append(("line", tuple(skin * 0.7), _quad_through((-0.35 * nose_w, tip[1] + 0.12 * nose_w), (0, tip[1] + 0.32 * nose_w), (0.35 * nose_w, tip[1] + 0.12 * nose_w), 8), line_w))  # fmt: skip
     layers.append(("fill", tuple(np.clip(skin * 1.1 + 8, 0, 255)), _ellipse(0.1 * nose_w, tip[1] - 0.12 * nose_w, 0.16 * nose_w, 0.1 * nose_w, 10), 0))  # fmt: skip
+    return tip, nose_w, lift9
 
-    # Mouth corners: each side moved by its own AUs (so contempt is one-sided).
+
+def _mouth(f: _Face):
+    """The lips, mouth opening and teeth: each corner moved by its own side's AUs (so contempt
+    is one-sided)."""
+    idn, left, right, both = f.idn, f.left, f.right, f.both
+    W, u, mouth_y, jaw_drop = f.W, f.u, f.mouth_y, f.jaw_drop
+    layers, drop = f.layers, f.drop
     mouth_w = idn.mouth_width * W
     corners = {}
     for s, a in ((-1, left), (1, right)):
@@ -440,7 +488,14 @@ def face_geometry(identity: Identity, aus=None) -> dict:
     layers.append(("line", tuple(lip * 0.55), upper_in, max(1.0, 0.07 * u)))
     if opening > 0.6:
         layers.append(("line", tuple(lip * 0.55), lower_in, max(1.0, 0.05 * u)))
-    # Nasolabial folds (deepened by AU6, AU9, AU12, AU20) and the AU14 dimple.
+    return corners, mouth_w, n, upper_in, lower_in, upper_out, lower_out
+
+
+def _folds(f: _Face, corners, mouth_w, nose_w, lift9, lower_out, n):
+    """Nasolabial folds (deepened by AU6, AU9, AU12, AU20), the AU14 dimple and the AU15/AU16
+    chin crease under the lower lip."""
+    left, right, both, nose_y = f.left, f.right, f.both, f.nose_y
+    crease = f.crease
     for s, a in ((-1, left), (1, right)):
         c = corners[s]
         start = (s * 1.05 * nose_w, nose_y - 0.25 * nose_w - lift9)
@@ -452,55 +507,58 @@ def face_geometry(identity: Identity, aus=None) -> dict:
         )
         dimple = _quad_through(c + (s * 0.1 * mouth_w, -0.12 * mouth_w), c + (s * 0.16 * mouth_w, 0.0), c + (s * 0.1 * mouth_w, 0.12 * mouth_w), 6)  # fmt: skip
         crease(dimple, 1.1 * a[14])
-    # AU15/AU16 chin crease under the lower lip.
     lip_bottom = lower_out[n // 2]
     crease(_quad_through(lip_bottom + (-0.4 * mouth_w, 0.35 * mouth_w), lip_bottom + (0, 0.25 * mouth_w), lip_bottom + (0.4 * mouth_w, 0.35 * mouth_w), 10), 0.6 * both[15] + 0.3 * both[16] - 0.1)  # fmt: skip
 
-    # Hair cap over the top of the head.
-    if True:
-        vol = idn.hair_volume * W
-        top = outline[outline[:, 1] < -0.02 * H]
-        top = top[
-            np.argsort(np.arctan2(top[:, 1] + 0.1 * H, top[:, 0]))
-        ]  # left to right over the top
-        centre = np.array([0.0, -0.1 * H])
-        grown = centre + (top - centre) * (1 + vol / (0.5 * H))
-        if idn.hair_style == "bald":  # a fringe of hair around the sides only
-            for s in (-1, 1):
-                side = outline[
-                    (outline[:, 0] * s > 0) & (np.abs(outline[:, 1] + 0.13 * H) < 0.15 * H)
-                ]
-                if len(side) > 1:
-                    band = _stroke(side[np.argsort(side[:, 1])], 0.02 * W, 0.09 * W)
-                    layers.append(("fill", tuple(idn.hair), band, 0))
-        else:
-            hl = -idn.hairline * H
-            if idn.hair_style == "bangs":
-                hl = brow_y - 1.0 * u - idn.brow_thickness * W
-            xs = half * idn.cheek_width
-            hairline = _catmull_rom(
-                [(xs, -0.04 * H), (0.8 * xs, hl + 0.1 * H), (0.3 * xs, hl + 0.01 * H), (0, hl),
-                 (-0.3 * xs, hl + 0.01 * H), (-0.8 * xs, hl + 0.1 * H), (-xs, -0.04 * H)],
-                n=6,
-            )  # fmt: skip
-            if idn.hair_style == "bangs":
-                zig = np.arange(len(hairline)) % 2 == 1
-                hairline[zig & (np.abs(hairline[:, 0]) < 0.7 * xs), 1] += 0.25 * u
-            cap = np.vstack([grown[np.argsort(grown[:, 0])], hairline])
-            layers.append(("fill", tuple(idn.hair), cap, 0))
-            strand_colour = tuple(np.array(idn.hair, float) * 0.72 + 6)
-            crown = -0.5 * H - 0.5 * vol
-            for i in (-2, -1, 1, 2):  # a few strands so the cap reads as hair
-                strand = _quad_through(
-                    (i * 0.06 * W, crown + 0.06 * H),
-                    (i * 0.13 * W, 0.5 * (crown + hl)),
-                    (i * 0.2 * W, hl - 0.02 * H),
-                    8,
-                )
-                layers.append(("line", strand_colour, strand, line_w))
-            kp["hairline"] = (0.0, hl)
 
-    # Glasses over the eyes.
+def _hair_cap(f: _Face, outline: np.ndarray):
+    """Hair over the top of the head (a fringe around the sides when bald)."""
+    idn, W, H, u = f.idn, f.W, f.H, f.u
+    half, line_w, brow_y = f.half, f.line_w, f.brow_y
+    layers, kp = f.layers, f.kp
+    vol = idn.hair_volume * W
+    top = outline[outline[:, 1] < -0.02 * H]
+    top = top[np.argsort(np.arctan2(top[:, 1] + 0.1 * H, top[:, 0]))]  # left to right over the top
+    centre = np.array([0.0, -0.1 * H])
+    grown = centre + (top - centre) * (1 + vol / (0.5 * H))
+    if idn.hair_style == "bald":  # a fringe of hair around the sides only
+        for s in (-1, 1):
+            side = outline[(outline[:, 0] * s > 0) & (np.abs(outline[:, 1] + 0.13 * H) < 0.15 * H)]
+            if len(side) > 1:
+                band = _stroke(side[np.argsort(side[:, 1])], 0.02 * W, 0.09 * W)
+                layers.append(("fill", tuple(idn.hair), band, 0))
+    else:
+        hl = -idn.hairline * H
+        if idn.hair_style == "bangs":
+            hl = brow_y - 1.0 * u - idn.brow_thickness * W
+        xs = half * idn.cheek_width
+        hairline = _catmull_rom(
+            [(xs, -0.04 * H), (0.8 * xs, hl + 0.1 * H), (0.3 * xs, hl + 0.01 * H), (0, hl),
+             (-0.3 * xs, hl + 0.01 * H), (-0.8 * xs, hl + 0.1 * H), (-xs, -0.04 * H)],
+            n=6,
+        )  # fmt: skip
+        if idn.hair_style == "bangs":
+            zig = np.arange(len(hairline)) % 2 == 1
+            hairline[zig & (np.abs(hairline[:, 0]) < 0.7 * xs), 1] += 0.25 * u
+        cap = np.vstack([grown[np.argsort(grown[:, 0])], hairline])
+        layers.append(("fill", tuple(idn.hair), cap, 0))
+        strand_colour = tuple(np.array(idn.hair, float) * 0.72 + 6)
+        crown = -0.5 * H - 0.5 * vol
+        for i in (-2, -1, 1, 2):  # a few strands so the cap reads as hair
+            strand = _quad_through(
+                (i * 0.06 * W, crown + 0.06 * H),
+                (i * 0.13 * W, 0.5 * (crown + hl)),
+                (i * 0.2 * W, hl - 0.02 * H),
+                8,
+            )
+            layers.append(("line", strand_colour, strand, line_w))
+        kp["hairline"] = (0.0, hl)
+
+
+def _glasses(f: _Face):
+    """Glasses over the eyes."""
+    idn, W, u, half = f.idn, f.W, f.u, f.half
+    layers = f.layers
     if idn.glasses != "none":
         colour = (34, 30, 30)
         width = max(1.5, 0.14 * u)
@@ -530,20 +588,42 @@ def face_geometry(identity: Identity, aus=None) -> dict:
             )
         )
 
-    kp = {
-        "eye_l": kp["eye_l"],
-        "eye_r": kp["eye_r"],
+
+def face_geometry(identity: Identity, aus=None) -> dict:
+    """Polygons, lines and keypoints of one face in the face frame (see module docstring).
+
+    Returns a dict with ``"layers"`` (a list of ``(kind, colour, points, width)`` drawing
+    commands in painting order, kind ``"fill"`` or ``"line"``; ``colour`` may be a
+    ``(r, g, b)`` tuple), and ``"keypoints"`` (name -> ``(x, y)``; the first five are the
+    landmarks of :data:`LANDMARK_NAMES`). ``aus`` is an AU dict (see
+    :mod:`adfl_teach.synth.aus`); ``None`` means neutral.
+    """
+    f = _Face.of(identity, aus)
+    outline, kp_chin = _outline(f)
+    _background(f)
+    f.layers.append(("fill", tuple(f.skin), outline, 0))
+    _forehead_creases(f)
+    _beard(f, outline)
+    _brows_and_eyes(f)
+    tip, nose_w, lift9 = _nose(f)
+    corners, mouth_w, n, upper_in, lower_in, upper_out, lower_out = _mouth(f)
+    _folds(f, corners, mouth_w, nose_w, lift9, lower_out, n)
+    _hair_cap(f, outline)
+    _glasses(f)
+    kp = {  # the five landmarks first (LANDMARK_NAMES), then every other keypoint
+        "eye_l": f.kp["eye_l"],
+        "eye_r": f.kp["eye_r"],
         "nose_tip": tuple(tip),
         "mouth_l": tuple(corners[-1]),
         "mouth_r": tuple(corners[1]),
-        **kp,
+        **f.kp,
         "upper_lip_inner": tuple(upper_in[n // 2]),
         "lower_lip_inner": tuple(lower_in[n // 2]),
         "upper_lip_top": tuple(upper_out[n // 2]),
         "lower_lip_bottom": tuple(lower_out[n // 2]),
         "chin": kp_chin,
     }
-    return {"layers": layers, "keypoints": kp}
+    return {"layers": f.layers, "keypoints": kp}
 
 
 # ----------------------------------------------------------------------------- pixels
