@@ -115,9 +115,9 @@ def _standardizer(cfg: ModelConfig) -> nn.Module:
 
 class _ExpressionModel(nn.Module):
     """What ADFL and the baseline share: the class counts, input scaling and the AMS
-    ``scale`` used for logits. Each subclass builds its own parts (:data:`PARTS`) in its
-    ``__init__`` and names itself with ``kind`` (``"adfl"`` or ``"baseline"``: the one
-    answer to "is this the baseline?")."""
+    ``scale`` used for logits. Each subclass builds every one of its parts (:data:`PARTS`)
+    in its own :meth:`_build` and names itself with ``kind`` (``"adfl"`` or ``"baseline"``:
+    the one answer to "is this the baseline?")."""
 
     kind: str = ""
     routing: dict[str, frozenset[str]] = {}
@@ -146,6 +146,10 @@ class _ExpressionModel(nn.Module):
         # docs/implementation-notes.md), unless the no-neutral-masking ablation makes neutral a
         # class of theirs too.
         self.head_classes = num_classes if self.neutral_is_class else num_classes - 1
+        self._build(self.config)
+
+    def _build(self, cfg: ModelConfig) -> None:
+        raise NotImplementedError
 
     def _prepare(self, images: torch.Tensor) -> torch.Tensor:
         if images.ndim != 4 or images.shape[1] != 3:
@@ -181,15 +185,8 @@ class ADFL(_ExpressionModel):
 
     kind = "adfl"
 
-    def __init__(
-        self,
-        num_classes: int = 8,
-        neutral_index: int = 0,
-        config: ModelConfig | None = None,
-        input_size: tuple[int, int] = (112, 96),
-    ):
-        super().__init__(num_classes, neutral_index, config, input_size)
-        cfg, n, d = self.config, self.num_classes, self.config.feature_dim
+    def _build(self, cfg: ModelConfig) -> None:
+        n, d = self.num_classes, cfg.feature_dim
         # The seven parts of Fig. 2 (:data:`PARTS`), in the order their weights are drawn.
         self.shared = SharedLayers(cfg)  # Conv1-Conv3, Table 1
         self.expression_branch = Branch(cfg, self.input_size)  # B_θe, eq. (1)
@@ -258,15 +255,7 @@ class Baseline(_ExpressionModel):
     kind = "baseline"
     routing = BASELINE_ROUTING
 
-    def __init__(
-        self,
-        num_classes: int = 8,
-        neutral_index: int = 0,
-        config: ModelConfig | None = None,
-        input_size: tuple[int, int] = (112, 96),
-    ):
-        super().__init__(num_classes, neutral_index, config, input_size)
-        cfg = self.config
+    def _build(self, cfg: ModelConfig) -> None:
         # Three of the seven parts (:data:`PARTS`), drawn in ADFL's order.
         self.shared = SharedLayers(cfg)  # Conv1-Conv3, Table 1
         self.expression_branch = Branch(cfg, self.input_size)  # B_θe, eq. (1)

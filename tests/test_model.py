@@ -105,8 +105,9 @@ def test_standardized_features_feed_a_zero_mean_residue_beyond_the_paper():
 
 
 def test_class_adfl_builds_all_seven_parts_itself_and_each_model_names_its_kind():
-    source = inspect.getsource(ADFL.__init__)
+    source, base = inspect.getsource(ADFL._build), inspect.getsource(ADFL.__mro__[1])
     assert all(f"self.{part} = " in source for part in PARTS), "a part of Fig. 2 built elsewhere"
+    assert not any(f"self.{part} = " in base for part in PARTS), "a part built in the base"
     cfg = get_preset("smoke")
     for kind in MODEL_KINDS:
         model = create_model(kind, 8, 0, cfg)
