@@ -221,7 +221,7 @@ def _cpu_quick() -> Config:
     - data.synth_subjects 120 -> 100.
     Losses, their weights, the AMS margin and scale, and the optimizer are the paper's.
 
-    Chosen by measurement, one of the paper's open choices (``benchmarks/preset_curves.py``,
+    Chosen by measurement, one of the paper's open choices (``scripts/preset_curves.py``,
     committed as ``book/data/preset_curves.json``; test accuracy after every epoch, folds 0
     and 1, seed 0, both models): with a constant lr of 2e-3 the test accuracy swings by
     several points from one epoch to the next (standard deviation over the last five epochs

@@ -183,12 +183,14 @@ def _train_epoch(session: _Session, images, labels, epoch: int) -> dict:
         sel = index[start : start + bs]
         if sel.numel() < 2:  # BatchNorm needs two samples
             continue
-        batch = take_crops(images[sel], crop[start : start + bs], cfg.data.crop)
-        steps.append(
-            training_step(
-                session.step_model, batch, labels[sel], session.optimizer, cfg, session.scaler
+        with torch.profiler.record_function("take_crops"):  # labels for torch.profiler
+            batch = take_crops(images[sel], crop[start : start + bs], cfg.data.crop)
+        with torch.profiler.record_function("training_step"):  # (benchmarks/)
+            steps.append(
+                training_step(
+                    session.step_model, batch, labels[sel], session.optimizer, cfg, session.scaler
+                )
             )
-        )
     session.scheduler.step()
     return {"epoch": epoch + 1, **epoch_summary(steps), "lr": lr}
 

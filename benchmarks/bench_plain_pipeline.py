@@ -36,17 +36,14 @@ import time
 from pathlib import Path
 
 import torch
+from bench_step_options import fresh_model, report, sync, time_training_step
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench_step_options import _sync, fresh_model, report, time_training_step  # noqa: E402
-
-from adfl_teach.config import get_preset  # noqa: E402
-from adfl_teach.crops import take_crops  # noqa: E402
-from adfl_teach.data.prepared import load_prepared  # noqa: E402
-from adfl_teach.layers import PIXEL_MEAN, PIXEL_SCALE  # noqa: E402
-from adfl_teach.runtime import select_device  # noqa: E402
-from adfl_teach.training import train, training_step  # noqa: E402
+from adfl_teach.config import get_preset
+from adfl_teach.crops import take_crops
+from adfl_teach.data.prepared import load_prepared
+from adfl_teach.layers import PIXEL_MEAN, PIXEL_SCALE
+from adfl_teach.runtime import select_device
+from adfl_teach.training import train, training_step
 
 
 class PreparedPNGs(torch.utils.data.Dataset):
@@ -101,12 +98,12 @@ def plain_epochs(kind, data, cfg, epochs, workers, device) -> tuple[list[float],
     model, optimizer, scaler = fresh_model(kind, cfg, len(data.classes), data.neutral_index, device)
     seconds = []
     for _ in range(epochs):
-        _sync(device)
+        sync(device)
         t0 = time.perf_counter()
         for images, labels in loader:
             if len(labels) >= 2:  # BatchNorm needs two samples
                 training_step(model, images.to(device), labels.to(device), optimizer, cfg, scaler)
-        _sync(device)
+        sync(device)
         seconds.append(time.perf_counter() - t0)
     return seconds, len(dataset)
 

@@ -18,10 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from adfl_teach.data.prepare import prepare  # noqa: E402
-from adfl_teach.data.prepared import load_prepared  # noqa: E402
+from adfl_teach.data.prepare import prepare
+from adfl_teach.data.prepared import load_prepared
 
 
 def main(argv=None) -> int:

@@ -3,13 +3,15 @@
     python benchmarks/bench_step_options.py                  # paper size 112x96, batch 64
     python benchmarks/bench_step_options.py --preset smoke --steps 2 --warmup 1   # a quick check
     python benchmarks/bench_step_options.py --preset cpu-quick --data OUT/prepared   # real faces
+    python benchmarks/bench_step_options.py --options fp32    # the plain step alone
 
 One training step (:func:`adfl_teach.training.training_step`: forward, the objective, one
 backward, one Adam update) on one fixed batch already on the device, for ADFL and the
 baseline, under each option: fp32, AMP fp16 (with the gradient scaler), AMP bf16,
-channels_last (alone and with bf16), torch.compile. The median over the timed steps after
-warm-up (compilation happens in the warm-up). An option that cannot run here is listed with
-the reason.
+channels_last (alone and with bf16), torch.compile. Each step is timed by
+``torch.utils.benchmark.Timer`` (it synchronises the GPU and keeps the thread count): the
+mean over the timed steps after warm-up (compilation happens in the warm-up). An option
+that cannot run here is listed with the reason.
 
 The batch is random pixels unless ``--data`` names a prepared dataset: then it is fold 0's
 first training batch, cut as the trainer cuts it. Prefer real faces on a CPU: there
@@ -22,23 +24,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
+from torch.utils.benchmark import Timer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from adfl_teach.acceleration import make_scaler, prepare_model  # noqa: E402
-from adfl_teach.config import get_preset  # noqa: E402
-from adfl_teach.crops import take_crops  # noqa: E402
-from adfl_teach.data.prepared import load_prepared  # noqa: E402
-from adfl_teach.model import create_model  # noqa: E402
-from adfl_teach.optimization import make_optimizer  # noqa: E402
-from adfl_teach.runtime import select_device  # noqa: E402
-from adfl_teach.training import epoch_order, training_step  # noqa: E402
+from adfl_teach.acceleration import make_scaler, prepare_model
+from adfl_teach.config import get_preset
+from adfl_teach.crops import take_crops
+from adfl_teach.data.prepared import load_prepared
+from adfl_teach.model import create_model
+from adfl_teach.optimization import make_optimizer
+from adfl_teach.runtime import select_device
+from adfl_teach.training import epoch_order, training_step
 
 # option -> every speed field of the Config (adfl_teach.acceleration), so that each row
 # runs its option alone whatever the preset's own defaults are
@@ -54,7 +53,8 @@ OPTIONS = {
 }
 
 
-def _sync(device: torch.device) -> None:
+def sync(device: torch.device) -> None:
+    """Wait for the GPU (a no-op on a CPU), so that a wall-clock time covers its work."""
     if device.type == "cuda":
         torch.cuda.synchronize()
 
@@ -70,19 +70,19 @@ def fresh_model(kind, cfg, num_classes, neutral_index, device):
 
 def time_training_step(kind, cfg, images, labels, num_classes, neutral_index,
                        steps=10, warmup=3) -> float:  # fmt: skip
-    """Median seconds of one training step of a fresh ``kind`` model on ``images``
-    (crops on the training device) and ``labels``."""
+    """Mean seconds of one training step of a fresh ``kind`` model on ``images`` (crops on
+    the training device) and ``labels``, over ``steps`` steps after ``warmup``."""
     device = images.device
     model, optimizer, scaler = fresh_model(kind, cfg, num_classes, neutral_index, device)
-    times = []
-    for i in range(warmup + steps):
-        _sync(device)
-        t0 = time.perf_counter()
-        training_step(model, images, labels, optimizer, cfg, scaler)
-        _sync(device)
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    timer = Timer(
+        "training_step(model, images, labels, optimizer, cfg, scaler)",
+        globals={"training_step": training_step, "model": model, "images": images,
+                 "labels": labels, "optimizer": optimizer, "cfg": cfg, "scaler": scaler},
+        num_threads=torch.get_num_threads(),
+    )  # fmt: skip
+    if warmup:
+        timer.timeit(warmup)  # compilation, allocator and cache warm-up: not timed
+    return timer.timeit(steps).mean  # (Timer warms up twice more itself)
 
 
 def unavailable(option: str, device: torch.device) -> str | None:

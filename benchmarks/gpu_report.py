@@ -17,9 +17,7 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from adfl_teach.config import get_preset  # noqa: E402
+from adfl_teach.config import get_preset
 
 FOLDS = 10
 

@@ -3,12 +3,12 @@ learning rate, schedule, epochs and crops (issue 8, item 7).
 
     # train: each setting x model x fold on one seed; the JSON is rewritten after each job
     # and finished jobs are skipped on a rerun
-    python3 benchmarks/preset_curves.py --data runs/main/prepared --settings A,C \\
+    python3 scripts/preset_curves.py --data runs/main/prepared --settings A,C \\
         --folds 0,1 --seed 0 --out preset_curves.json
 
     # rebuild the JSON from an earlier exploration's files (keys "SETTING|model|fold"
     # holding "curve" and "seconds"), keeping only the curves
-    python3 benchmarks/preset_curves.py --from-exploration explore_A.json explore_C.json \\
+    python3 scripts/preset_curves.py --from-exploration explore_A.json explore_C.json \\
         --data runs/main/prepared --out book/data/preset_curves.json
 
 Every setting is the ``--preset`` (default ``cpu-quick``) with the changes listed in
@@ -122,7 +122,7 @@ def training_command(report: dict) -> str:
     folds = sorted({int(f) for e in report["settings"].values() for c in e["curves"].values()
                     for f in c})  # fmt: skip
     return (
-        f"python3 benchmarks/preset_curves.py --data {report['dataset']['path']} "
+        f"python3 scripts/preset_curves.py --data {report['dataset']['path']} "
         f"--settings {letters} --folds {','.join(map(str, folds))} --seed {report['seed']} "
         f"--preset {report['preset']} --out preset_curves.json"
     )
@@ -138,9 +138,7 @@ def main(argv=None) -> int:
     p.add_argument("--preset", default="cpu-quick")
     p.add_argument("--from-exploration", nargs="+", type=Path, default=None, metavar="FILE")
     args = p.parse_args(argv)
-    command = "python3 benchmarks/preset_curves.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
+    command = "python3 scripts/preset_curves.py " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.out.exists():
         report = read_json(args.out, expect=dict)
     else:
