@@ -208,7 +208,10 @@ def test_grading_a_folder_gives_points_per_question_to_three_submissions(tmp_pat
     assert score["empty"] == {"q12_1": 0, "q12_2": 0, "q12_3": 0}
     totals = [float(rows[f"{n}.ipynb"]["total"]) for n in ("correct", "partial", "empty")]
     assert totals == [11, 9, 0]
-    assert float(rows["correct.ipynb"]["possible"]) == sum(grading.possible_points(HIDDEN).values())
+    worth = grading.possible_points(HIDDEN)
+    chapter_12 = sum(points for q, points in worth.items() if q.startswith("q12_"))
+    assert float(rows["correct.ipynb"]["possible"]) == chapter_12 == 20
+    assert "q4_1" not in rows["correct.ipynb"]  # only chapter 12's questions are graded
     assert "broken.ipynb: not a notebook" in rows["broken.ipynb"]["error"]
     assert float(rows["broken.ipynb"]["total"]) == 0
 
@@ -234,3 +237,14 @@ def test_the_instructors_page_has_chapter_12s_rubric_and_the_grading_command():
     assert "- file: book/instructors" in (ROOT / "_toc.yml").read_text()
     for question in grading.questions():
         assert f"`{question}`" in page or question.startswith("q12_"), question
+
+
+def test_a_submission_is_graded_on_the_questions_of_its_chapter(tmp_path):
+    nb = nbformat.read(STUDENTS_12, as_version=4)
+    assert grading.assignment_questions(nb, STUDENTS_12) == [f"q12_{k}" for k in range(1, 7)]
+    nb.metadata.pop("adfl_teach")  # a copy without the metadata: its checks name them
+    nb.cells = [c for c in nb.cells if 'grader.check("q12_6")' not in c.source]
+    assert grading.assignment_questions(nb, STUDENTS_12)[-1] == "q12_5"
+    nb.cells = [c for c in nb.cells if "grader.check" not in c.source]
+    with pytest.raises(ValueError, match="12_exercises.ipynb: no graded questions"):
+        grading.assignment_questions(nb, STUDENTS_12)

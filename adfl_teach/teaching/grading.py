@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -87,23 +88,53 @@ def autograder_tests(hidden: Path, public: Path = PUBLIC_TESTS) -> dict[str, str
     return {name: question_tests(name, hidden, public) for name in names}
 
 
-def write_autograder(path: Path, hidden: Path, public: Path = PUBLIC_TESTS) -> Path:
-    """An otter autograder zip at ``path``: ``otter_config.json`` and ``tests/``."""
+def write_autograder(
+    path: Path, hidden: Path, public: Path = PUBLIC_TESTS, only: list[str] | None = None
+) -> Path:
+    """An otter autograder zip at ``path``: ``otter_config.json`` and ``tests/`` (the
+    questions ``only``, else all)."""
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("otter_config.json", json.dumps(OTTER_CONFIG))
         for name, text in autograder_tests(hidden, public).items():
-            archive.writestr(f"tests/{name}.py", text)
+            if only is None or name in only:
+                archive.writestr(f"tests/{name}.py", text)
     return path
+
+
+def read_submission(path: Path) -> dict:
+    """The submitted notebook ``path`` as JSON; a file that is not one is named."""
+    try:
+        return json.loads(path.read_text())
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ValueError(f"{path}: not a notebook ({error})") from None
+
+
+def assignment_questions(notebook: dict, path: Path, public: Path = PUBLIC_TESTS) -> list[str]:
+    """The graded questions of the chapter that ``notebook`` is a students' copy of (its
+    metadata ``adfl_teach.students_copy_of``, written by ``scripts/sync_sources.py``):
+    chapter 12's are ``q12_*``. A question whose check cell a student deleted still counts.
+    Without that metadata, the questions the notebook's ``grader.check`` calls name."""
+    copy_of = notebook.get("metadata", {}).get("adfl_teach", {}).get("students_copy_of", "")
+    chapter = re.match(r"book/0*(\d+)_", copy_of)
+    if chapter:
+        found = [q for q in questions(public) if q.startswith(f"q{chapter[1]}_")]
+    else:
+        code = "\n".join(
+            "".join(cell.get("source", ""))
+            for cell in notebook.get("cells", [])
+            if cell.get("cell_type") == "code"
+        )
+        found = sorted(set(re.findall(r"grader\.check\([\"'](\w+)[\"']\)", code)))
+    if not found:
+        raise ValueError(f"{path}: no graded questions (a students' notebook of the book?)")
+    return found
 
 
 def grade_notebook(submission: Path, autograder: Path) -> dict[str, float]:
     """Points of each question for one submitted notebook, graded by ``otter run``."""
     from otter.api import grade_submission
 
-    try:
-        json.loads(submission.read_text())
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{submission}: not a notebook ({error})") from None
+    read_submission(submission)
     results = grade_submission(str(submission), str(autograder), quiet=True)
     return {name: float(results.get_score(name)) for name in results.results}
 
@@ -119,28 +150,41 @@ def possible_points(hidden: Path, public: Path = PUBLIC_TESTS) -> dict[str, floa
 def grade_folder(
     folder: Path, out: Path, hidden: Path, public: Path = PUBLIC_TESTS
 ) -> list[dict[str, object]]:
-    """Grade every ``*.ipynb`` of ``folder`` (sorted by name) and write ``out``, a CSV with
-    one row per submission: ``submission``, one column of points per question, ``total``,
-    ``possible`` and ``error`` (empty, or why the notebook could not be graded, which then
-    scores 0). The notebooks are executed, not trusted: run this where a student's code may
-    run. Returns the rows."""
+    """Grade every ``*.ipynb`` of ``folder`` (sorted by name) on the questions of its
+    chapter (:func:`assignment_questions`) and write ``out``, a CSV with one row per
+    submission: ``submission``, one column of points per question, ``total``, ``possible``
+    and ``error`` (empty, or why the notebook could not be graded, which then scores 0).
+    The notebooks are executed, not trusted: run this where a student's code may run.
+    Returns the rows."""
     submissions = sorted(folder.glob("*.ipynb"))
     if not submissions:
         raise ValueError(f"{folder}: no submitted notebooks (*.ipynb)")
     worth = possible_points(hidden, public)
+    graded: dict[Path, list[str] | str] = {}
+    for submission in submissions:
+        try:
+            graded[submission] = assignment_questions(read_submission(submission), submission)
+        except ValueError as problem:
+            graded[submission] = str(problem)
+    columns = [q for q in worth if any(q in asked for asked in graded.values())]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        autograder = write_autograder(Path(scratch) / "autograder.zip", hidden, public)
-        for submission in submissions:
+        for submission, asked in graded.items():
             row: dict[str, object] = {"submission": submission.name}
-            try:
-                scores, error = grade_notebook(submission, autograder), ""
-            except ValueError as problem:
-                scores, error = {}, str(problem)
-            row.update({name: scores.get(name, 0.0) for name in worth})
-            row.update(total=sum(scores.values()), possible=sum(worth.values()), error=error)
+            scores, error = {}, asked if isinstance(asked, str) else ""
+            if not error:
+                autograder = Path(scratch) / f"{'-'.join(asked)}.zip"
+                if not autograder.exists():
+                    write_autograder(autograder, hidden, public, only=asked)
+                try:
+                    scores = grade_notebook(submission, autograder)
+                except ValueError as problem:
+                    error = str(problem)
+            row.update({name: scores.get(name, 0.0) for name in columns})
+            possible = sum(worth[q] for q in asked) if not isinstance(asked, str) else 0.0
+            row.update(total=sum(scores.values()), possible=possible, error=error)
             rows.append(row)
-            print(f"{submission.name}: {row['total']:g} / {row['possible']:g} {error}".rstrip())
+            print(f"{submission.name}: {row['total']:g} / {possible:g} {error}".rstrip())
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
