@@ -21,3 +21,12 @@ CKPLUS_CLASSES = (
 BASIC_SIX = ("anger", "disgust", "fear", "happiness", "sadness", "surprise")
 #: MMI and Oulu-CASIA, neutral + the basic six (N = 7).
 BASIC_CLASSES = ("neutral", *BASIC_SIX)
+
+
+def predicted_classes(logits, neutral_index: int, neutral_is_class: bool = False):
+    """Head outputs ``(B, N-1)`` (a tensor) -> class indices over all N classes (neutral never
+    predicted unless it is a class of the heads, ``(B, N)`` outputs)."""
+    pred = logits.argmax(dim=1)
+    if neutral_is_class:
+        return pred
+    return pred + (pred >= neutral_index).long()

@@ -26,7 +26,7 @@ import scipy.stats
 import torch
 import torch.nn.functional as F
 
-from adfl_teach.evaluation import predicted_classes
+from adfl_teach.classes import predicted_classes
 from adfl_teach.losses import non_neutral_mask
 from adfl_teach.model import ModelOutput
 

@@ -15,21 +15,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from adfl_teach.classes import predicted_classes
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS, ten_crops
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.losses import non_neutral_mask
-
-
-def predicted_classes(
-    logits: torch.Tensor, neutral_index: int, neutral_is_class: bool = False
-) -> torch.Tensor:
-    """Head outputs ``(B, N-1)`` -> class indices over all N classes (neutral never predicted
-    unless it is a class of the heads, ``(B, N)`` outputs)."""
-    pred = logits.argmax(dim=1)
-    if neutral_is_class:
-        return pred
-    return pred + (pred >= neutral_index).long()
 
 
 @dataclass

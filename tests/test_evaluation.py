@@ -76,3 +76,12 @@ def test_reading_a_model_leaves_it_in_the_mode_it_was_in():
         assert model.training is training, "head refit"
         predict_logits(model, images, cfg)
         assert model.training is training, "evaluation"
+
+
+def test_predicted_classes_skip_the_neutral_index_unless_it_is_a_class():
+    from adfl_teach.classes import predicted_classes
+
+    logits = torch.tensor([[0.1, 0.9, 0.0], [2.0, 0.0, 1.0]])
+    assert predicted_classes(logits, neutral_index=0).tolist() == [2, 1]
+    assert predicted_classes(logits, neutral_index=1).tolist() == [2, 0]
+    assert predicted_classes(logits, 0, neutral_is_class=True).tolist() == [1, 0]
