@@ -430,6 +430,8 @@ ARGUMENT_CASES = {
     "synth --seed -3": (["synth", "--out", "S", "--seed", "-3"], f"--seed '-3': out of.*{RULE}"),
     "synth --seed 1.5": (["synth", "--out", "S", "--seed", "1.5"], "not an integer"),
     "probe --seeds 2**32": (["probe", "R", "--data", DATA, "--seeds", "4294967296"], RULE),
+    "main --subjects 0": (["main", "--subjects", "0"], "--subjects 0: give at least 1"),
+    "reproduce --subjects -2": (["reproduce", "--subjects", "-2"], "give at least 1 synthetic"),
     "train --out inside --data": (
         ["train", "--data", DATA, "--out", f"{DATA}/runs"],
         "--out lies inside --data .*DATA; a run written into the prepared dataset would",

@@ -32,7 +32,11 @@ from adfl_teach.cli.commands import (
     train,
 )
 from adfl_teach.cli.commands import main as main_job
-from adfl_teach.cli.commands.common import check_out_outside_data, check_seed_arguments
+from adfl_teach.cli.commands.common import (
+    check_counts,
+    check_out_outside_data,
+    check_seed_arguments,
+)
 from adfl_teach.data.imagefiles import printable
 
 #: The sub-command modules, in the order ``--help`` lists them.
@@ -72,11 +76,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def checked(func):
     """``func`` after the checks every command shares: the one seed rule
-    (:func:`~adfl_teach.cli.commands.common.check_seed_arguments`) and ``--out`` not inside
-    ``--data`` (:func:`~adfl_teach.cli.commands.common.check_out_outside_data`)."""
+    (:func:`~adfl_teach.cli.commands.common.check_seed_arguments`), ``--out`` not inside
+    ``--data`` (:func:`~adfl_teach.cli.commands.common.check_out_outside_data`) and
+    ``--subjects`` at least 1 (:func:`~adfl_teach.cli.commands.common.check_counts`)."""
 
     def run(args: argparse.Namespace):
-        check_out_outside_data(check_seed_arguments(args))
+        check_counts(check_out_outside_data(check_seed_arguments(args)))
         return func(args)
 
     return run

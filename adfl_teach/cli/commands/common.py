@@ -153,6 +153,16 @@ def parse_seeds(text: str | None, option: str = "--seeds") -> list[int] | None:
     return seeds
 
 
+def check_counts(args: argparse.Namespace) -> argparse.Namespace:
+    """``--subjects`` (main, reproduce), when given, is at least 1: ``--subjects 0`` would
+    otherwise fall back to the preset's number silently. A ValueError otherwise (``synth``
+    checks its own in :class:`~adfl_teach.synth.SynthConfig`)."""
+    subjects = getattr(args, "subjects", None)
+    if subjects is not None and subjects < 1:
+        raise ValueError(f"--subjects {subjects}: give at least 1 synthetic subject")
+    return args
+
+
 def check_seed_arguments(args: argparse.Namespace) -> argparse.Namespace:
     """The one seed rule for every command: each seed option of ``args`` (``--seed``,
     ``--synth-seed``: made ints; ``--seeds``: checked) obeys :data:`SEED_RULE`, else a
