@@ -318,3 +318,31 @@ def test_a_package_missing_its_own_dependency_keeps_that_error(monkeypatch):
     with pytest.raises(ModuleNotFoundError, match="imageio") as caught:
         notebook.require("skimage.data", pip="scikit-image")
     assert not isinstance(caught.value, notebook.MissingPackageError)
+
+
+def test_flops_per_crop_counts_the_training_step_and_adfl_costs_more():
+    smoke = notebook.get_preset("smoke")
+    adfl, baseline = (notebook.flops_per_crop(k, smoke) for k in ("adfl", "baseline"))
+    assert 1e6 < baseline < adfl  # two branches and four heads against one branch
+
+
+def test_expected_time_is_the_counted_flops_over_the_t4_and_the_measured_cpu_seconds(
+    monkeypatch,
+):
+    monkeypatch.setattr(notebook, "flops_per_crop", lambda kind, cfg: 1.2e10)
+    report = {
+        "run": {"synthetic": {"subjects": 120}},
+        "rows": {
+            "adfl": {"num_test_images": 1000, "time": {"mean_job_seconds": 30.0}},
+            "baseline": {"time": {"mean_job_seconds": 18.0}},
+        },
+    }
+    assert notebook.get_preset("colab").optim.epochs == 30 and notebook.T4_TFLOPS["fp16"] == (5, 20)
+    # 1000 images x 0.9 (training share) x 10 crops x 30 epochs x 2 folds x 1.2e10 FLOP
+    text = notebook.expected_time(2, kinds=("adfl",), report=report)
+    assert "from 6.5 PFLOP counted for 2 fold(s) of adfl" in text
+    assert "5 min-22 min on a Colab T4" in text  # 6.48e15 / 20e12 = 324 s, / 5e12 = 1296 s
+    assert "about 29 min in fp32" in text  # / 3.75e12 = 1728 s
+    assert "about 1 min on 2 CPU cores" in text  # 2 folds x 30 s measured
+    both = notebook.expected_time(1, report=report)
+    assert "about 48 s on 2 CPU cores" in both and "adfl and baseline" in both

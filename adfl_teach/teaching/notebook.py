@@ -11,6 +11,7 @@ CI runs the notebooks with ``ADFL_PRESET=smoke``; nothing in a notebook is edite
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import os
 import sys
@@ -118,6 +119,61 @@ def require(module: str, pip: str | None = None):
             f"this cell needs {name}, which adfl-teach does not install: run "
             f"`%pip install {name}` in a cell, then run this cell again"
         ) from None
+
+
+#: Assumed effective throughput of a Colab T4 on this network, TFLOP/s (low, high): fp16 at
+#: 8-30 % of its 65 TFLOP/s tensor-core peak, fp32 at 30-60 % of its 8.1. An assumption, not a
+#: measurement (no T4 run exists); the FLOPs they divide are counted.
+T4_TFLOPS = {"fp16": (5.0, 20.0), "fp32": (2.5, 5.0)}
+
+
+@functools.lru_cache(maxsize=8)
+def flops_per_crop(kind: str, config: Config, num_classes: int = 8) -> float:
+    """Floating-point operations of one training crop of ``kind`` under ``config``: forward,
+    the objective and backward, counted by ``torch.utils.flop_counter`` on a batch of two."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from adfl_teach.losses import objective
+    from adfl_teach.model import create_model
+
+    model = create_model(kind, num_classes, 0, config)
+    images = torch.randn(2, 3, *config.data.crop)
+    with FlopCounterMode(display=False) as counter:
+        out = model(images)
+        objective(out, torch.tensor([0, 1]), config.loss)["total"].backward()
+    return counter.get_total_flops() / 2
+
+
+def _minutes(seconds: float) -> str:
+    return f"{max(1, round(seconds / 60))} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def expected_time(folds: int, kinds=("adfl", "baseline"), report: dict | None = None) -> str:
+    """One line: how long training ``folds`` folds of each of ``kinds`` takes, on a Colab T4
+    (``colab`` preset: FLOPs counted with :func:`flops_per_crop`, divided by
+    :data:`T4_TFLOPS`) and on 2 CPU cores (``cpu-quick``: the seconds per fold the committed
+    reproduction report measured). The training-set size is the report's database scaled to
+    the ``colab`` preset's subjects."""
+    from adfl_teach.runtime import read_json
+
+    if report is None:
+        report = read_json(book_data("reproduction.json"), expect=dict)
+    colab = get_preset("colab")
+    images = report["rows"]["adfl"]["num_test_images"]  # every image is tested once
+    images *= colab.data.synth_subjects / report["run"]["synthetic"]["subjects"] * 0.9
+    crops = images * (10 if colab.data.train_crops == "all" else 1) * colab.optim.epochs
+    flops = folds * crops * sum(flops_per_crop(kind, colab) for kind in kinds)
+    low, high = (flops / (t * 1e12) for t in reversed(T4_TFLOPS["fp16"]))
+    fp32 = flops / (sum(T4_TFLOPS["fp32"]) / 2 * 1e12)
+    cpu = folds * sum(report["rows"][kind]["time"]["mean_job_seconds"] for kind in kinds)
+    return (
+        f"Expected time: {_minutes(low)}-{_minutes(high)} on a Colab T4 (`colab` preset, fp16; "
+        f"about {_minutes(fp32)} in fp32), from {flops / 1e15:.1f} PFLOP counted for "
+        f"{folds} fold(s) of {' and '.join(kinds)}; about {_minutes(cpu)} on 2 CPU cores "
+        f"(`cpu-quick`: the committed report's measured seconds per fold, two folds at a time; "
+        f"longer on a busy machine); seconds in `smoke`."
+    )
 
 
 def describe(cfg: Config) -> str:
