@@ -55,6 +55,8 @@ COLAB_GPU = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 SOLUTION_TAG = "solution"
 # A chapter with graded questions (otter-grader's ``grader.check``, chapter 12's guide).
 GRADED_CALL = re.compile(r"\bgrader\.check\(")
+# A relative Markdown link to a page of book/ (``[..](glossary.md)``, ``[..](09_x.ipynb#a)``).
+PAGE_LINK = re.compile(r"\]\((?![\w+.-]+:|/|\.\./|#)([^)/\s#]+\.(?:md|ipynb))(#[^)\s]*)?\)")
 STUDENTS = Path("book/students")
 ME = "scripts/sync_sources.py"
 README_BEGIN = "<!-- links: written by scripts/sync_sources.py from _config.yml -->"
@@ -146,9 +148,22 @@ def untagged_solutions(nb, name: str) -> list[str]:
     ]
 
 
-def students_copy(nb, name: str) -> str:
+def students_links(text: str, copies: set[str]) -> str:
+    """``text`` with its links to pages of ``book/`` that have no students' copy (the
+    glossary, the instructors' page, a chapter without solutions) pointed one folder up,
+    as seen from ``book/students/``."""
+
+    def point(match):
+        page, anchor = match.group(1), match.group(2) or ""
+        return match.group(0) if page in copies else f"](../{page}{anchor})"
+
+    return PAGE_LINK.sub(point, text)
+
+
+def students_copy(nb, name: str, copies: set[str] | None = None) -> str:
     """The students' notebook (text) of chapter ``nb``: the cells tagged ``solution`` removed
-    by nbconvert's ``TagRemovePreprocessor``, outputs cleared."""
+    by nbconvert's ``TagRemovePreprocessor``, outputs cleared, links to pages without a
+    students' copy (file names ``copies``; default: only this chapter) pointed up a folder."""
     exporter = NotebookExporter()
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True), enabled=True
@@ -156,6 +171,9 @@ def students_copy(nb, name: str) -> str:
     exporter.register_preprocessor(ClearOutputPreprocessor(enabled=True), enabled=True)
     nb = copy.deepcopy(nb)
     nb.metadata["adfl_teach"] = {"students_copy_of": f"book/{name}", "written_by": ME}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = students_links(cell.source, copies or {name})
     text, _ = exporter.from_notebook_node(nb)
     return text if text.endswith("\n") else text + "\n"
 
@@ -214,14 +232,17 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
     """Every derived file's expected text, by path relative to ``root``."""
     url, release = repository_url(root), version(root)
     files: dict[Path, str] = {}
+    chapters = {}
     for path in sorted((root / "book").glob("*.ipynb")):
         nb = sync_chapter(read_notebook(path), url, release)
         refused = untagged_solutions(nb, path.name)
         if refused:  # a students' copy would show that solution: never write one
             raise SystemExit("\n".join(refused))
         files[path.relative_to(root)] = write_notebook(nb)
-        if has_solution(nb):
-            files[STUDENTS / path.name] = students_copy(nb, path.name)
+        chapters[path.name] = nb
+    copies = {name for name, nb in chapters.items() if has_solution(nb)}
+    for name in sorted(copies):
+        files[STUDENTS / name] = students_copy(chapters[name], name, copies)
     for name, rewrite in (
         ("pyproject.toml", lambda t: pyproject_text(t, url)),
         ("CITATION.cff", lambda t: citation_text(t, url, release)),

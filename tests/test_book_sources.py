@@ -143,12 +143,35 @@ def test_the_leak_check_finds_a_solution_put_back_in_a_combined_cell():
     assert "computes an expected value ('collapse_signature')" in leaks(nb, "12_exercises")[-1]
 
 
+def up_a_folder(text: str) -> str:
+    """Links from a students' notebook to a page without a students' copy go up a folder."""
+    copies = "|".join(re.escape(p.name) for p in STUDENTS)
+    return re.sub(rf"\]\((?!{copies})([\w-]+\.(md|ipynb))", r"](../\1", text)
+
+
 def test_students_notebooks_keep_every_cell_but_the_solutions():
     for path in STUDENTS:
         chapter = nbformat.read(ROOT / "book" / path.name, as_version=4)
         student = nbformat.read(path, as_version=4)
-        kept = [c.source for c in chapter.cells if not is_solution(c)]
+        kept = [
+            up_a_folder(c.source) if c.cell_type == "markdown" else c.source
+            for c in chapter.cells
+            if not is_solution(c)
+        ]
         assert [c.source for c in student.cells] == kept, path.name
+    assert "](../glossary.md)" in (ROOT / "book" / "students" / "12_exercises.ipynb").read_text()
+
+
+def test_students_links_point_up_only_to_pages_without_a_students_copy():
+    copies = {"05_splitter.ipynb", "12_exercises.ipynb"}
+    text = (
+        "[a](glossary.md) [b](05_splitter.ipynb#eq-2) [c](09_training.ipynb#x) "
+        "[d](https://x.org/y.md) [e](../api.md) [f](#local)"
+    )
+    assert sync.students_links(text, copies) == (
+        "[a](../glossary.md) [b](05_splitter.ipynb#eq-2) [c](../09_training.ipynb#x) "
+        "[d](https://x.org/y.md) [e](../api.md) [f](#local)"
+    )
     # the assignments' public checks are still there, each with its public tests
     from adfl_teach.teaching import grading
 
