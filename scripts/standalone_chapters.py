@@ -3,7 +3,8 @@ a fresh virtual environment with only the built wheel (and what Colab already ha
 `smoke` preset, no network.
 
     python scripts/standalone_chapters.py --wheel _build/dist/adfl_teach-*.whl
-        [--venv _build/standalone/venv] [--constraints ci/constraints.txt] [CHAPTER ...]
+        [--venv _build/standalone/venv] [--constraints ci/constraints.txt] [--home DIR]
+        [CHAPTER ...]
 
 CHAPTER: a chapter's number or file name (``03``, ``book/03_preprocessing.ipynb``); default
 every ``book/NN_*.ipynb``. Colab comes with torch and torchvision, and the install cell keeps
@@ -13,8 +14,11 @@ pins, ``ci/constraints.txt``, chose them). pip then installs the wheel and the r
 dependencies, pinned by ``--constraints`` as ``scripts/setup.sh`` does, the kernel and the
 notebook runner (ipykernel, nbclient), and scikit-image, which Colab also has (chapter 3
 names its ``%pip install`` when it is missing). The install cell (tagged
-``skip-execution``) is skipped: the wheel stands in for it. Each chapter runs in its own
-empty folder with its own ``$ADFL_HOME``; its kernel can open no connection beyond the
+``skip-execution``) is skipped: the wheel stands in for the release it installs, and the
+other packages it names (otter-grader in the graded chapters) are installed up front. Each chapter runs in its own
+empty folder with its own ``$ADFL_HOME`` (``--home DIR``: one shared cache of trained runs
+instead, e.g. the one the notebook tests just filled, so training is not repeated: what runs
+alone is still the notebook, its imports and the files it reads); its kernel can open no connection beyond the
 loopback (a ``sitecustomize`` refuses it), so a chapter that reads the network fails here.
 Prints one line per chapter with its time; exits 1 when any chapter fails, naming the cell.
 """
@@ -126,7 +130,28 @@ def link_preinstalled(site: Path, roots=PREINSTALLED) -> list[str]:
     return linked
 
 
-def make_venv(venv: Path, wheel: Path, constraints: Path | None) -> Path:
+def install_cell_packages(chapter: Path) -> list[str]:
+    """What a chapter's install cell (``%pip install ...``, tagged ``skip-execution``) installs
+    beside adfl-teach itself (a ``git+`` address or ``adfl-teach==``), in its order."""
+    nb = json.loads(chapter.read_text())
+    found = []
+    for cell in nb["cells"]:
+        if "skip-execution" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            words = line.split()
+            if words[:2] not in (["%pip", "install"], ["!pip", "install"]):
+                continue
+            for word in words[2:]:
+                ours = word.startswith("git+") or word.lower().startswith(
+                    ("adfl-teach", "adfl_teach")
+                )
+                if not word.startswith("-") and not ours and word not in found:
+                    found.append(word)
+    return found
+
+
+def make_venv(venv: Path, wheel: Path, constraints: Path | None, extra=()) -> Path:
     """A fresh environment at ``venv``: :data:`PREINSTALLED` linked, then the wheel and
     :data:`BESIDE_THE_WHEEL` installed by pip."""
     if venv.exists():
@@ -143,7 +168,7 @@ def make_venv(venv: Path, wheel: Path, constraints: Path | None) -> Path:
     print(f"linked from this machine (as Colab has them): {len(linked)} distributions")
     pins = ["-c", str(constraints)] if constraints else []
     command = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *pins]
-    subprocess.run([*command, str(wheel), *BESIDE_THE_WHEEL], check=True)
+    subprocess.run([*command, str(wheel), *BESIDE_THE_WHEEL, *extra], check=True)
     # The environment's own kernel, by a name no other kernel on this machine has.
     kernel = ["-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL]
     subprocess.run([str(python), *kernel], check=True, capture_output=True)
@@ -153,7 +178,9 @@ def make_venv(venv: Path, wheel: Path, constraints: Path | None) -> Path:
 KERNEL = "adfl-standalone"
 
 
-def run_chapter(python: Path, chapter: Path, guard: Path, kernel: str = KERNEL) -> dict:
+def run_chapter(
+    python: Path, chapter: Path, guard: Path, kernel: str = KERNEL, home: Path | None = None
+) -> dict:
     """Execute ``chapter`` alone in an empty folder with ``python`` (its kernel ``kernel``):
     ``{"seconds": ..., "error": None or "cell K: Name: message"}``."""
     folder = Path(tempfile.mkdtemp(prefix=f"standalone_{chapter.stem}_"))
@@ -168,7 +195,7 @@ def run_chapter(python: Path, chapter: Path, guard: Path, kernel: str = KERNEL) 
         env.update(
             ADFL_PRESET="smoke",
             ADFL_PROGRESS="0",
-            ADFL_HOME=str(folder / "home"),
+            ADFL_HOME=str(home.resolve() if home else folder / "home"),
             PYTHONPATH=str(guard),
             JUPYTER_PLATFORM_DIRS="1",
             HOME=str(folder / "user"),  # no kernels or settings of this machine's user
@@ -196,19 +223,22 @@ def main(argv=None) -> int:
     parser.add_argument("--wheel", type=Path, required=True, help="the built adfl_teach wheel")
     parser.add_argument("--venv", type=Path, default=ROOT / "_build" / "standalone" / "venv")
     parser.add_argument("--constraints", type=Path, default=None, help="pip constraints")
+    parser.add_argument("--home", type=Path, default=None, help="a shared $ADFL_HOME")
     args = parser.parse_args(argv)
     if not args.wheel.is_file():
         parser.error(f"{args.wheel}: no such wheel; build it with python -m build")
     todo = chapters(args.chapters)
     t0 = time.perf_counter()
-    python = make_venv(args.venv, args.wheel.resolve(), args.constraints)
-    print(f"fresh environment with {args.wheel.name}: {time.perf_counter() - t0:.0f} s")
+    extra = sorted({name for chapter in todo for name in install_cell_packages(chapter)})
+    python = make_venv(args.venv, args.wheel.resolve(), args.constraints, extra)
+    named = f" and {', '.join(extra)} (install cells)" if extra else ""
+    print(f"fresh environment with {args.wheel.name}{named}: {time.perf_counter() - t0:.0f} s")
     guard = args.venv.parent / "no_network"
     guard.mkdir(parents=True, exist_ok=True)
     (guard / "sitecustomize.py").write_text(NO_NETWORK)
     failed = []
     for chapter in todo:
-        result = run_chapter(python, chapter, guard)
+        result = run_chapter(python, chapter, guard, home=args.home)
         status = "ok  " if result["error"] is None else "FAIL"
         print(f"{status} {chapter.name}: {result['seconds']:.0f} s", flush=True)
         if result["error"] is not None:

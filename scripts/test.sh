@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every check, in order, with the time each part takes:
 #   lint (ruff), unit tests (pytest tests/), package (python -m build, twine check),
-#   chapters alone (each chapter in an empty folder and a fresh venv with the wheel),
 #   notebooks (pytest --nbval-lax book/, the students' notebooks included),
+#   chapters alone (each chapter in an empty folder and a fresh venv with the wheel),
 #   book build (jupyter-book, warnings are errors), rendered-book check (Playwright, chromium).
 # Notebooks and the book run in the `smoke` preset unless ADFL_PRESET is set.
 set -euo pipefail
@@ -28,10 +28,11 @@ step() {
 step "lint (ruff)" bash -c "$PY -m ruff check . && $PY -m ruff format --check ."
 step "unit tests" $PY -m pytest tests -q -p no:cacheprovider
 step "package (build)" bash -c "rm -rf _build/dist && $PY -m build -q --outdir _build/dist . && $PY -m twine check --strict _build/dist/*"
-# Each chapter alone, as Colab runs it: copied into an empty folder, a fresh venv with the
-# wheel (torch linked from this machine, as Colab has its own), smoke, no network.
-step "chapters alone (Colab)" $PY scripts/standalone_chapters.py --wheel _build/dist/adfl_teach-*.whl \
-  ${ADFL_PIP_CONSTRAINTS:+--constraints "$ADFL_PIP_CONSTRAINTS"}
 step "notebooks (nbval)" $PY -m pytest --nbval-lax book -q -p no:cacheprovider
+# Each chapter alone, as Colab runs it: copied into an empty folder, a fresh venv with the
+# wheel (torch linked from this machine, as Colab has its own), smoke, no network. It reads
+# the runs nbval trained ($ADFL_HOME) instead of training them again.
+step "chapters alone (Colab)" $PY scripts/standalone_chapters.py --wheel _build/dist/adfl_teach-*.whl \
+  --home "$ADFL_HOME" ${ADFL_PIP_CONSTRAINTS:+--constraints "$ADFL_PIP_CONSTRAINTS"}
 step "book build" bash scripts/build_book.sh
 step "browser check" $PY scripts/check_book.py _build/html

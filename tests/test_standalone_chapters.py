@@ -85,3 +85,15 @@ def test_chapters_are_chosen_by_number_and_a_wrong_one_is_one_line():
     assert len(standalone.chapters([])) >= 14
     with pytest.raises(SystemExit, match="77: no chapter book/77"):
         standalone.chapters(["77"])
+
+
+def test_what_an_install_cell_names_beside_the_release_is_installed_too(tmp_path):
+    path = chapter(
+        tmp_path,
+        "%pip install -q git+https://github.com/o/r@v1 otter-grader\n%pip install adfl-teach==1 x",
+        "import x",
+        tags=["skip-execution"],
+    )
+    assert standalone.install_cell_packages(path) == ["otter-grader", "x"]
+    plain = chapter(tmp_path, "%pip install -q otter-grader")  # not the install cell: runs
+    assert standalone.install_cell_packages(plain) == []
