@@ -18,7 +18,8 @@ from adfl_teach.data.prepared import load_prepared
 from adfl_teach.experiments.cv import RunMismatchError, cross_validate, fold_dir, run_fold
 from adfl_teach.experiments.probes import probe_run
 from adfl_teach.experiments.rundir import JobBusyError, job_lock
-from adfl_teach.experiments.summary import format_summary, summarize
+from adfl_teach.experiments.summary import format_summary
+from adfl_teach.teaching.confusion import summarize_with_figures as summarize
 from adfl_teach.teaching.toydata import striped_imageset
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")

@@ -53,3 +53,19 @@ def test_the_method_reads_in_the_order_of_the_package_docstring():
     order = list(dict.fromkeys(re.findall(r":mod:`~adfl_teach\.(\w+)`", reading)))
     assert order == layout_rows()["adfl_teach/"], (order, layout_rows()["adfl_teach/"])
     assert set(order) == modules_in(PACKAGE)
+
+
+def test_imports_go_one_way_as_the_layout_says():
+    """The method imports no wing; experiments/ neither teaching/ nor cli/; teaching/ not cli/."""
+    forbidden = {
+        PACKAGE: ("experiments", "teaching", "cli"),
+        PACKAGE / "experiments": ("teaching", "cli"),
+        PACKAGE / "teaching": ("cli",),
+    }
+    found = []
+    for folder, wings in forbidden.items():
+        for path in sorted(p for p in folder.glob("*.py") if p.name != "__main__.py"):
+            for wing in wings:
+                if re.search(rf"^\s*(from|import) adfl_teach\.{wing}\b", path.read_text(), re.M):
+                    found.append(f"{path.relative_to(ROOT)} imports adfl_teach.{wing}")
+    assert not found, "\n".join(found)

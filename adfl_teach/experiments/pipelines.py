@@ -73,9 +73,10 @@ def main_job(
     progress: bool = True,
     seeds: list[int] | None = None,
     jobs: int = 1,
+    figures=None,
 ) -> str:
     """Synthetic database -> CK+ protocol -> 10-fold CV of ADFL and baseline (each seed,
-    ``jobs`` at once) -> the table."""
+    ``jobs`` at once) -> the table (``figures``: see :func:`summarize`)."""
     out = Path(out)
     prepared = synthetic_dataset(
         out, subjects or config.data.synth_subjects, synth_seed, progress=progress
@@ -83,7 +84,7 @@ def main_job(
     cross_validate(
         prepared, out / "cv", config, ("adfl", "baseline"), folds, "paper", progress, seeds, jobs
     )
-    return format_summary(summarize(out / "cv"))
+    return format_summary(summarize(out / "cv", figures=figures))
 
 
 def ablate(

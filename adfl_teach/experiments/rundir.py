@@ -6,7 +6,8 @@ Layout::
     RUN/seed_<s>/<model>/fold_<k>/result.json     one job: accuracy, predictions, history, ...
     RUN/seed_<s>/<model>/fold_<k>/checkpoint.pt   that job's resume point (every epoch)
     RUN/seed_<s>/<model>/fold_<k>/.lock           held while a process runs the job
-    RUN/summary.json, RUN/confusion_<model>.png   (:mod:`adfl_teach.experiments.summary`)
+    RUN/summary.json                              (:mod:`adfl_teach.experiments.summary`)
+    RUN/confusion_<model>.png                     (:mod:`adfl_teach.teaching.confusion`)
 
 A run is identified by everything that changes its results: the code version
 (``adfl_teach.__version__``), the dataset's content fingerprint

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from adfl_teach.ablations import get_variant
+from adfl_teach.config import preset_label
 from adfl_teach.data import protocols
 from adfl_teach.experiments.rundir import collect_results, read_run
 from adfl_teach.experiments.stats import (
@@ -28,7 +28,6 @@ from adfl_teach.experiments.stats import (
     paired_tests,
 )
 from adfl_teach.runtime import atomic_write_json
-from adfl_teach.teaching.plotting import plot_confusion
 
 #: Table 2 of the paper, overall accuracy (%) on CK+, MMI and Oulu-CASIA (None = "-").
 TABLE_2 = {
@@ -127,9 +126,11 @@ def _beyond_paper(variant: str) -> bool:
         return False
 
 
-def summarize(run: str | Path, write: bool = True, figures: bool = True) -> dict:
+def summarize(run: str | Path, write: bool = True, figures=None) -> dict:
     """Summarise whatever jobs finished in ``run`` (every ``result.json`` is checked against
-    ``run.json`` first); writes ``summary.json`` and the confusion heatmaps."""
+    ``run.json`` first); writes ``summary.json``. ``figures``: a function ``(run, summary)``
+    that then draws the run's figures (the command line passes
+    :func:`adfl_teach.teaching.confusion.save_confusion_pngs`); this module draws nothing."""
     run = Path(run)
     info = read_run(run)
     results = collect_results(run)
@@ -143,6 +144,7 @@ def summarize(run: str | Path, write: bool = True, figures: bool = True) -> dict
         "variant": identity["variant"],
         "beyond_paper": _beyond_paper(identity["variant"]),
         "preset": identity["config"].get("preset"),
+        "preset_label": preset_label(identity["config"]),  # with what the run changed
         "protocol": identity["dataset"].get("protocol"),
         "source": info.get("source"),
         "synthetic": info.get("synthetic", False),
@@ -156,10 +158,7 @@ def summarize(run: str | Path, write: bool = True, figures: bool = True) -> dict
     if write:
         atomic_write_json(run / "summary.json", summary)
         if figures:
-            for kind, s in summary["models"].items():
-                save_confusion_png(
-                    s["confusion"], s["classes"], run / f"confusion_{kind}.png", kind
-                )
+            figures(run, summary)
     return summary
 
 
@@ -172,7 +171,8 @@ def format_summary(summary: dict) -> str:
     """The printed table: mean over seeds with its CI, per-seed values, ours beside Table 2."""
     seeds = summary["seeds"]
     lines = [
-        f"Cross-validation summary ({summary['run']}; preset {summary.get('preset')}, "
+        f"Cross-validation summary ({summary['run']}; "
+        f"preset {summary.get('preset_label', summary.get('preset'))}, "
         f"variant {variant_label(summary)}; seed{'s' * (len(seeds) > 1)} "
         f"{', '.join(map(str, seeds))})",
         f"{'model':<10} {'seeds':>5} {'folds':>5} {'images':>7} {'mean %':>7} "
@@ -249,13 +249,3 @@ def format_paper_table(summary: dict) -> list[str]:
         mine = f"{100 * ours[method]:.2f}" if method in ours else ""
         lines.append(f"  {method:<12} paper {paper:>6}   ours {mine:>6}")
     return lines
-
-
-def save_confusion_png(confusion, classes, path: Path, title: str) -> None:
-    """The pooled confusion matrix as a seaborn heatmap PNG (rows: true, columns: predicted;
-    rows normalised to per-class rates; the neutral row and column are left out when empty)."""
-    fig = plot_confusion(confusion, classes, title=f"{title}: pooled confusion")
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    tmp.replace(path)
-    plt.close(fig)

@@ -14,6 +14,7 @@ from adfl_teach.cli.commands.common import (
 )
 from adfl_teach.experiments.cv import cross_validate
 from adfl_teach.experiments.summary import format_summary, summarize
+from adfl_teach.teaching.confusion import save_confusion_pngs
 
 
 def register(subparsers) -> None:
@@ -54,5 +55,5 @@ def run(args) -> int:
         seeds=parse_seeds(args.seeds),
         jobs=args.jobs,
     )
-    print(format_summary(summarize(args.out)))
+    print(format_summary(summarize(args.out, figures=save_confusion_pngs)))
     return 0

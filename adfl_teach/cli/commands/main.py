@@ -13,6 +13,7 @@ from adfl_teach.cli.commands.common import (
     parse_seeds,
 )
 from adfl_teach.experiments.pipelines import main_job
+from adfl_teach.teaching.confusion import save_confusion_pngs
 
 # --jobs default of the main job: chosen by measurement on 2 CPU cores (README, benchmarks/)
 MAIN_JOBS = 2
@@ -51,6 +52,7 @@ def run(args) -> int:
         progress=not args.quiet,
         seeds=seeds,
         jobs=args.jobs,
+        figures=save_confusion_pngs,
     )
     print(summary_text)
     print(f"main job finished in {time.perf_counter() - t0:.0f} s; everything is in {args.out}")

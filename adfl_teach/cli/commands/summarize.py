@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adfl_teach.experiments.summary import format_summary, summarize
+from adfl_teach.teaching.confusion import save_confusion_pngs
 
 
 def register(subparsers) -> None:
@@ -21,5 +22,5 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    print(format_summary(summarize(args.run)))
+    print(format_summary(summarize(args.run, figures=save_confusion_pngs)))
     return 0
