@@ -298,3 +298,31 @@ def get_preset(name: str | None = None, **changes) -> Config:
     """The preset's :class:`Config`, optionally with fields changed (see :meth:`Config.replace`)."""
     cfg = PRESETS[preset_name(name)]()
     return cfg.replace(**changes) if changes else cfg
+
+
+def preset_label(settings: Config | dict) -> str:
+    """The preset's name and what these settings change in it, e.g. ``"cpu-quick
+    (optim.epochs=45)"``: a run made with ``--preset cpu-quick --epochs 45`` is no longer
+    ``cpu-quick`` itself. The device and the seed (per machine, per job) are not changes."""
+    settings = settings.to_dict() if isinstance(settings, Config) else settings
+    name = settings.get("preset")
+    if name not in PRESETS:
+        return str(name)
+    preset = _leaves(PRESETS[name]().to_dict())
+    changed = [
+        f"{key}={value}"
+        for key, value in _leaves(settings).items()
+        if key not in ("device", "seed") and preset.get(key, value) != value
+    ]
+    return f"{name} ({', '.join(changed)})" if changed else name
+
+
+def _leaves(settings: dict, prefix: str = "") -> dict:
+    """``{"optim.epochs": 45, ...}``; tuples as lists, as JSON reads them back."""
+    flat = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            flat.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = list(value) if isinstance(value, tuple) else value
+    return flat

@@ -109,3 +109,13 @@ def test_every_preset_states_its_schedule():
     assert "SphereFace" in OptimConfig.__doc__
     with pytest.raises(ConfigError, match=r"optim\.schedule must be one of"):
         Config().replace(optim={"schedule": "linear"})
+
+
+def test_the_preset_label_names_what_a_run_changed_in_its_preset():
+    from adfl_teach.config import preset_label
+
+    assert preset_label(get_preset("cpu-quick")) == "cpu-quick"
+    longer = get_preset("cpu-quick").replace(optim={"epochs": 45}, seed=3, device="cpu")
+    assert preset_label(longer) == "cpu-quick (optim.epochs=45)"
+    as_json = {"preset": "smoke", "optim": {"epochs": 1}, "data": {"crop": [56, 48]}}
+    assert preset_label(as_json) == "smoke (optim.epochs=1)"  # JSON lists equal the tuples
