@@ -83,29 +83,29 @@ class Request:
     def prepared(self) -> Path:
         return self.data or self.out / "prepared"
 
-    def _common(self, seeds) -> str:
-        return (
-            f"--data {self.prepared} --seeds {ranges(seeds)} --folds "
-            f"{ranges(self.folds)} --preset {self.preset} --jobs {self.jobs}"
-        )
-
     def command(self) -> str:
         """The one command that runs (or resumes) everything and writes the report."""
         variants = ",".join(self.variants) or '""'
-        data = f" --data {self.data}" if self.data else ""
-        return (
-            f"adfl-teach reproduce --out {self.out}{data} --preset {self.preset} --seeds "
-            f"{ranges(self.seeds)} --folds {ranges(self.folds)} --variants {variants} "
-            f"--jobs {self.jobs}"
-        )
+        return cli_command("reproduce", out=self.out, data=self.data, preset=self.preset,
+                           seeds=ranges(self.seeds), folds=ranges(self.folds),
+                           variants=variants, jobs=self.jobs)  # fmt: skip
 
     def run_command(self, name: str, seeds) -> str:
         """The command that runs one row's missing seeds (``name``: a model or a variant)."""
-        if name in ("adfl", "baseline"):
-            return f"adfl-teach cv {self._common(seeds)} --model both --out {self.out / 'cv'}"
-        return (
-            f"adfl-teach ablate {self._common(seeds)} --variants {name} --out {self.out / 'ablate'}"
-        )
+        common = {"data": self.prepared, "seeds": ranges(seeds), "folds": ranges(self.folds),
+                  "preset": self.preset, "jobs": self.jobs}  # fmt: skip
+        if name in MODELS:
+            return cli_command("cv", **common, model="both", out=self.out / "cv")
+        return cli_command("ablate", **common, variants=name, out=self.out / "ablate")
+
+
+def cli_command(subcommand: str, **options) -> str:
+    """``adfl-teach SUBCOMMAND --option value ...`` in the order given (``None``: left out;
+    ``an_option`` is written ``--an-option``): the one place the report spells a command."""
+    words = [
+        f"--{key.replace('_', '-')} {value}" for key, value in options.items() if value is not None
+    ]
+    return " ".join(["adfl-teach", subcommand, *words])
 
 
 def ranges(values) -> str:
