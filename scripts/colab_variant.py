@@ -26,7 +26,6 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path("book/colab")
-BIBLIOGRAPHY = "https://adfl-teach.github.io/adfl-teach/book/bibliography.html"
 
 FENCE = re.compile(
     r"^(?P<fence>:{3,}|`{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
@@ -39,6 +38,18 @@ ROLE = re.compile(r"\{(?:py:)?(?:func|mod|class|meth|attr|obj|data|exc)\}`~?([^`
 REF = re.compile(r"\{(?:ref|numref|doc)\}`([^`<]+?)(?:\s*<[^`>]+>)?`")
 EQUATION = re.compile(r"\\begin\{equation\*?\}\n?(.*?)\n?\\end\{equation\*?\}", re.S)
 ADMONITIONS = {"admonition", "note", "tip", "important", "warning", "hint", "caution", "seealso"}
+
+
+def bibliography_url(root: Path = ROOT) -> str:
+    """The published book's bibliography, from ``_config.yml``'s repository (GitHub Pages)."""
+    import yaml
+
+    url = yaml.safe_load((root / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    owner, name = url.split("/")[-2:]
+    return f"https://{owner}.github.io/{name}/book/bibliography.html"
+
+
+BIBLIOGRAPHY = bibliography_url()
 
 
 def _quote(text: str) -> str:
