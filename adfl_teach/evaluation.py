@@ -44,7 +44,7 @@ class EvalResult:
         }
 
 
-#: Images per forward pass when a trained model is read (ten crops each: 1,280 crops).
+#: Images per forward pass when a trained model is read (ten crops each, so 1,280 crops).
 EVAL_BATCH = 128
 
 
@@ -79,7 +79,8 @@ def crop_batches(
 
 
 def ten_crops_flat(crop: tuple[int, int]) -> Callable[[torch.Tensor], torch.Tensor]:
-    """``(B, 3, H, W)`` -> the ten crops ``(10 B, 3, h, w)``, crop-major (as :func:`ten_crops`)."""
+    """``(B, 3, H, W)`` -> the ten crops ``(10 B, 3, h, w)``, crop-major (as
+    :func:`~adfl_teach.crops.ten_crops` orders them)."""
     return lambda batch: ten_crops(batch, crop).flatten(0, 1)
 
 

@@ -76,7 +76,7 @@ def main_job(
     figures=None,
 ) -> str:
     """Synthetic database -> CK+ protocol -> 10-fold CV of ADFL and baseline (each seed,
-    ``jobs`` at once) -> the table (``figures``: see :func:`summarize`)."""
+    ``jobs`` at once) -> the table (``figures``: see :func:`~adfl_teach.experiments.summary.summarize`)."""
     out = Path(out)
     prepared = synthetic_dataset(
         out, subjects or config.data.synth_subjects, synth_seed, progress=progress

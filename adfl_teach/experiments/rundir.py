@@ -183,7 +183,7 @@ def read_run(run: str | Path) -> dict:
 
 
 def check_identity(path: Path, recorded: dict, expected: dict) -> None:
-    """Raise :class:`RunMismatchError` naming ``path`` and listing every difference."""
+    """Raise :class:`~adfl_teach.runtime.RunMismatchError` naming ``path`` and listing every difference."""
     found = identity_differences(recorded, expected)
     if found:
         raise RunMismatchError(

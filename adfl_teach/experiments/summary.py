@@ -130,7 +130,7 @@ def summarize(run: str | Path, write: bool = True, figures=None) -> dict:
     """Summarise whatever jobs finished in ``run`` (every ``result.json`` is checked against
     ``run.json`` first); writes ``summary.json``. ``figures``: a function ``(run, summary)``
     that then draws the run's figures (the command line passes
-    :func:`adfl_teach.teaching.confusion.save_confusion_pngs`); this module draws nothing."""
+    ``adfl_teach.teaching.confusion.save_confusion_pngs``); this module draws nothing."""
     run = Path(run)
     info = read_run(run)
     results = collect_results(run)
