@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,6 +225,7 @@ def main(argv=None) -> int:
     parser.add_argument("--venv", type=Path, default=ROOT / "_build" / "standalone" / "venv")
     parser.add_argument("--constraints", type=Path, default=None, help="pip constraints")
     parser.add_argument("--home", type=Path, default=None, help="a shared $ADFL_HOME")
+    parser.add_argument("--jobs", type=int, default=1, help="chapters run at once")
     args = parser.parse_args(argv)
     if not args.wheel.is_file():
         parser.error(f"{args.wheel}: no such wheel; build it with python -m build")
@@ -236,17 +238,24 @@ def main(argv=None) -> int:
     guard = args.venv.parent / "no_network"
     guard.mkdir(parents=True, exist_ok=True)
     (guard / "sitecustomize.py").write_text(NO_NETWORK)
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:  # each chapter is its own process
+        results = pool.map(lambda c: (c, run_chapter(python, c, guard, home=args.home)), todo)
+        failed = report(results)
+    took = time.perf_counter() - t0
+    print(f"{len(todo)} chapters run alone in {took:.0f} s: {len(failed)} failed {failed or ''}")
+    return 1 if failed else 0
+
+
+def report(results) -> list[str]:
+    """Print one line per (chapter, result), in the chapters' order; the failed names."""
     failed = []
-    for chapter in todo:
-        result = run_chapter(python, chapter, guard, home=args.home)
+    for chapter, result in results:
         status = "ok  " if result["error"] is None else "FAIL"
         print(f"{status} {chapter.name}: {result['seconds']:.0f} s", flush=True)
         if result["error"] is not None:
             print(f"       {result['error']}")
             failed.append(chapter.name)
-    took = time.perf_counter() - t0
-    print(f"{len(todo)} chapters run alone in {took:.0f} s: {len(failed)} failed {failed or ''}")
-    return 1 if failed else 0
+    return failed
 
 
 if __name__ == "__main__":

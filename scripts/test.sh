@@ -33,6 +33,6 @@ step "notebooks (nbval)" $PY -m pytest --nbval-lax book -q -p no:cacheprovider
 # wheel (torch linked from this machine, as Colab has its own), smoke, no network. It reads
 # the runs nbval trained ($ADFL_HOME) instead of training them again.
 step "chapters alone (Colab)" $PY scripts/standalone_chapters.py --wheel _build/dist/adfl_teach-*.whl \
-  --home "$ADFL_HOME" ${ADFL_PIP_CONSTRAINTS:+--constraints "$ADFL_PIP_CONSTRAINTS"}
+  --home "$ADFL_HOME" --jobs 2 ${ADFL_PIP_CONSTRAINTS:+--constraints "$ADFL_PIP_CONSTRAINTS"}
 step "book build" bash scripts/build_book.sh
 step "browser check" $PY scripts/check_book.py _build/html

@@ -97,3 +97,13 @@ def test_what_an_install_cell_names_beside_the_release_is_installed_too(tmp_path
     assert standalone.install_cell_packages(path) == ["otter-grader", "x"]
     plain = chapter(tmp_path, "%pip install -q otter-grader")  # not the install cell: runs
     assert standalone.install_cell_packages(plain) == []
+
+
+def test_the_report_names_each_failed_chapter_with_its_cell(capsys):
+    results = [
+        (Path("01_a.ipynb"), {"seconds": 3.0, "error": None}),
+        (Path("02_b.ipynb"), {"seconds": 5.0, "error": "cell 4: KeyError: 'x'"}),
+    ]
+    assert standalone.report(results) == ["02_b.ipynb"]
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["ok   01_a.ipynb: 3 s", "FAIL 02_b.ipynb: 5 s", "       cell 4: KeyError: 'x'"]
