@@ -203,6 +203,7 @@ def test_grading_a_folder_gives_points_per_question_to_three_submissions(tmp_pat
         name: {q: float(rows[f"{name}.ipynb"][q]) for q in ("q12_1", "q12_2", "q12_3")}
         for name in ("correct", "partial", "empty")
     }
+    assert not any(rows[f"{n}.ipynb"]["error"] for n in score), rows
     assert score["correct"] == {"q12_1": 4, "q12_2": 7, "q12_3": 0}
     assert score["partial"] == {"q12_1": 3, "q12_2": 6, "q12_3": 0}
     assert score["empty"] == {"q12_1": 0, "q12_2": 0, "q12_3": 0}
@@ -248,3 +249,20 @@ def test_a_submission_is_graded_on_the_questions_of_its_chapter(tmp_path):
     nb.cells = [c for c in nb.cells if "grader.check" not in c.source]
     with pytest.raises(ValueError, match="12_exercises.ipynb: no graded questions"):
         grading.assignment_questions(nb, STUDENTS_12)
+
+
+def test_a_notebook_that_cannot_be_graded_is_named_and_the_others_are_graded(tmp_path, monkeypatch):
+    for name in ("a", "b"):
+        nbformat.write(nbformat.read(STUDENTS_12, as_version=4), tmp_path / f"{name}.ipynb")
+
+    def grade(submission, autograder):
+        if submission.name == "a.ipynb":
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return {"q12_1": 4.0}
+
+    monkeypatch.setattr(grading, "grade_notebook", grade)
+    rows = grading.grade_folder(tmp_path, tmp_path / "scores.csv", HIDDEN)
+    assert rows[0]["error"] == (
+        f"{tmp_path / 'a.ipynb'}: not graded (RuntimeError: Kernel didn't respond in 60 seconds)"
+    )
+    assert rows[0]["total"] == 0 and rows[1]["total"] == 4 and rows[1]["error"] == ""

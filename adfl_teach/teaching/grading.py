@@ -180,6 +180,9 @@ def grade_folder(
                     scores = grade_notebook(submission, autograder)
                 except ValueError as problem:
                     error = str(problem)
+                except Exception as problem:  # e.g. a kernel that did not start: say it, go on
+                    error = f"{submission}: not graded ({type(problem).__name__}: {problem})"
+                    error = " ".join(error.split())
             row.update({name: scores.get(name, 0.0) for name in columns})
             possible = sum(worth[q] for q in asked) if not isinstance(asked, str) else 0.0
             row.update(total=sum(scores.values()), possible=possible, error=error)
