@@ -8,7 +8,8 @@
 # Sizes come from $ADFL_PRESET (default here: cpu-quick; the test command sets smoke).
 # Cached training results go to $ADFL_HOME (default ~/.cache/adfl-teach).
 # --students: solutions hidden; chapters with a students' notebook (book/students/) are built
-#   from it, so their launch buttons open the notebook without solutions.
+#   from it, so their launch buttons open the notebook without solutions; then the browser
+#   check, which also fails on any page that shows a solution.
 # --publish: exactly what .github/workflows/book.yml deploys, two books in one site: the
 #   students' book (no solutions, launch buttons open book/students/) at the root of
 #   _build/publish/html, the instructors' book under instructors/. Preset cpu-quick (never
@@ -24,7 +25,7 @@ for arg in "$@"; do
   case "$arg" in
     --students) mode=students ;;
     --publish) mode=publish ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "build_book.sh: unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +52,7 @@ case $mode in
     $PY scripts/sync_sources.py --check  # the students' notebooks match their chapters
     $PY scripts/book_variant.py students _build/students
     build _build/students --config _build/students/_config.yml --toc _build/students/_toc.yml
+    $PY scripts/check_book.py _build/students/html --students --config _build/students/_config.yml
     echo "students' book: _build/students/html/index.html"
     ;;
   publish)
