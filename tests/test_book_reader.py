@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 CHAPTERS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
-PAGES = sorted(BOOK.glob("*.md"))
+PAGES = sorted(p for p in BOOK.glob("*.md") if p.name != "README.md")  # README: not a page
 
 
 def cells(path: Path) -> list[dict]:
