@@ -166,7 +166,8 @@ def grade_folder(
             graded[submission] = assignment_questions(read_submission(submission), submission)
         except ValueError as problem:
             graded[submission] = str(problem)
-    columns = [q for q in worth if any(q in asked for asked in graded.values())]
+    asked_lists = [asked for asked in graded.values() if isinstance(asked, list)]
+    columns = [q for q in worth if any(q in asked for asked in asked_lists)]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for submission, asked in graded.items():
