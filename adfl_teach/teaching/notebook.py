@@ -121,9 +121,10 @@ def require(module: str, pip: str | None = None):
         ) from None
 
 
-#: Assumed effective throughput of a Colab T4 on this network, TFLOP/s (low, high): fp16 at
-#: 8-30 % of its 65 TFLOP/s tensor-core peak, fp32 at 30-60 % of its 8.1. An assumption, not a
-#: measurement (no T4 run exists); the FLOPs they divide are counted.
+#: The throughput assumed for a Colab T4 on this network, a low and a high TFLOP/s per
+#: precision. fp16 is taken as 8-30 % of the T4's 65 TFLOP/s tensor-core peak and fp32 as
+#: 30-60 % of its 8.1. An assumption, not a measurement, since no T4 run exists; the FLOPs
+#: they divide are counted.
 T4_TFLOPS = {"fp16": (5.0, 20.0), "fp32": (2.5, 5.0)}
 
 
