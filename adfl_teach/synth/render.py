@@ -25,6 +25,10 @@ The renderer works in two steps, so each can be read (and tested) on its own:
    AU26    jaw drops: mouth opens, chin and lower face move down
    ======  ==========================================================================
 
+   It paints the face in named parts, in this order: outline and chin, background (hair
+   behind, shoulders, neck, ears), the skin, forehead creases, beard, brows and eyes,
+   nose, mouth, folds, hair cap, glasses (one private function each).
+
 2. :func:`render_face` maps the face frame into the image with a similarity transform
    (in-plane rotation, scale, shift: the :class:`Nuisance`), draws everything with
    anti-aliased OpenCV polygons (``cv2.LINE_AA``, sub-pixel ``shift``), then applies an
