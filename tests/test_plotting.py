@@ -132,10 +132,13 @@ def test_plot_games_puts_a_collapsed_game_beside_a_healthy_one():
     plotting.set_style()
     fig = plotting.plot_games({"collapsed": COLLAPSED, "healthy": GAME}, chance=1 / 7)
     assert len(fig.axes) == 8 and plotting.figure_has_axis_labels(fig)
-    first, second = fig.axes[0].get_title(loc="left"), fig.axes[4].get_title(loc="left")
+    # row-major: axes[0] and axes[1] head the two columns; a row shares its y scale
+    first, second = fig.axes[0].get_title(loc="left"), fig.axes[1].get_title(loc="left")
     assert first.startswith("collapsed - collapse signature at epoch")
     assert second == "healthy"
-    assert fig.axes[1].get_shared_y_axes().joined(fig.axes[1], fig.axes[5])  # one scale per column
-    assert all(plotting.has_chance_line(fig.axes[k]) for k in (0, 1, 4, 5))
+    assert fig.axes[2].get_shared_y_axes().joined(fig.axes[2], fig.axes[3])  # one scale per row
+    assert fig.axes[2].get_ylabel() == "dispeller accuracy" == fig.axes[3].get_ylabel()
+    assert all(plotting.has_chance_line(fig.axes[k]) for k in (0, 1, 2, 3))
+    assert not any(plotting.has_chance_line(fig.axes[k]) for k in (4, 5, 6, 7))
     with pytest.raises(ValueError, match="at least one history"):
         plotting.plot_games({})

@@ -328,14 +328,13 @@ def plot_game(
 
 
 def plot_games(histories: dict, chance: float | None = None):
-    """Several games beside each other, one row of :func:`plot_game`'s four panels per
-    ``{title: history}``, each column on one y scale so the rows compare at a glance (e.g. a
-    collapsed game above a healthy one). Returns the Figure."""
+    """Several games beside each other: one column of :func:`plot_game`'s four panels per
+    ``{title: history}``, each row on one y scale so the columns compare at a glance (e.g. a
+    collapsed game beside a healthy one). Returns the Figure."""
     if not histories:
         raise ValueError("plot_games needs at least one history")
-    fig, grid = subplots(
-        len(histories), 4, size=(FIGSIZE[0] * 2.0, 2.6 * len(histories)), sharey="col"
-    )
-    for row, (title, history) in zip(grid, histories.items()):
-        plot_game(history, title=title, chance=chance, axes=list(row))
+    n = len(histories)
+    fig, grid = subplots(4, n, size=(4.2 * n, 9.6), sharey="row")
+    for column, (title, history) in enumerate(histories.items()):
+        plot_game(history, title=title, chance=chance, axes=list(grid[:, column]))
     return fig
