@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from fakes import MTCNNStandIn, crop_ckplus_tightly, write_ckplus
+from fakes import MTCNNStandIn, crop_ckplus_tightly, write_ckplus, write_mmi
 
 from adfl_teach.cli import main
 from adfl_teach.data import prepare as prepare_module
@@ -154,3 +155,28 @@ def test_swapped_eyes_in_a_landmarks_file_are_reordered_and_reported(ck, tmp_pat
     for row in rows(tmp_path / "plain"):  # and the same aligned faces
         a, b = (cv2.imread(str(tmp_path / d / row["path"])) for d in ("plain", "swapped"))
         assert np.array_equal(a, b), row["path"]
+
+
+VIDEO_SCRIPT = """
+import os, pickle, sys
+from adfl_teach.data.prepare import prepare
+from adfl_teach.preprocess.detectors import LandmarksDetector
+src, out, points = os.fsdecode(sys.argv[1]), os.fsdecode(sys.argv[2]), pickle.load(sys.stdin.buffer)
+prepare("mmi", src, out, detector=LandmarksDetector(points), progress=False)
+"""
+
+
+def test_a_video_under_a_non_utf8_name_is_decoded(tmp_path):
+    spec = [(str(100 + k), k, 5, (k - 1) % 6 + 1) for k in range(1, 11)]
+    points = write_mmi(tmp_path / "MMI", spec, video_sessions=("105",))
+    src = os.fsencode(tmp_path) + b"/mmi_\xff"
+    os.rename(os.fsencode(tmp_path / "MMI"), src)
+    moved = {key.replace(str(tmp_path / "MMI"), os.fsdecode(src)): p for key, p in points.items()}
+    done = subprocess.run(
+        [sys.executable, "-c", VIDEO_SCRIPT, src, os.fsencode(tmp_path) + b"/out"],
+        input=pickle.dumps(moved),
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr  # was -11: cv2.VideoCapture under that name
+    video_rows = [r for r in rows(tmp_path / "out") if r["sequence"] == "105"]
+    assert len(video_rows) == 4
