@@ -176,3 +176,23 @@ def test_busy_time_leaves_out_the_pauses_between_jobs():
         == "10 min of wall time with jobs running, 120 min from the first start to the last end"
     )
     assert wall_time({"busy_seconds": 600.0, "wall_span_seconds": 620.0}) == "10 min of wall time"
+
+
+def test_every_command_the_report_spells_parses_with_the_cli_and_means_the_request():
+    import shlex
+    from pathlib import Path
+
+    from adfl_teach.cli import build_parser
+    from adfl_teach.experiments.reproduction import Request
+
+    request = Request("/o", "smoke", (0, 1, 2), tuple(range(10)), ("no-entropy",), 2, "/p")
+    parser = build_parser()
+    spelled = [request.command(), request.run_command("adfl", [1, 2]),
+               request.run_command("no-entropy", [2])]  # fmt: skip
+    for text in spelled:
+        words = shlex.split(text)
+        assert words[0] == "adfl-teach"
+        args = parser.parse_args(words[1:])
+        assert args.preset == "smoke" and args.jobs == 2, text
+    reproduce = parser.parse_args(shlex.split(request.command())[1:])
+    assert (reproduce.out, reproduce.data, reproduce.seeds) == (Path("/o"), Path("/p"), "0-2")
