@@ -287,8 +287,9 @@ def test_the_result_in_brief_is_computed_from_the_report():
     assert "ADFL beats its baseline here (+10.00 points" in text
     worse = notebook.result_in_brief(small_report(0.7, 0.8, [-0.15, -0.05]))
     assert "does worse than its own baseline here (-10.00 points)" in worse
-    # two sentences: the accuracies, then the paper's claim read from the same report
-    assert text.endswith(f"). {findings.paper_claim(small_report(0.9, 0.8, [0.05, 0.15]))}")
+    # the accuracies, the paper's claim read from the same report, then the study's status
+    claim = findings.paper_claim(small_report(0.9, 0.8, [0.05, 0.15]))
+    assert text.endswith(f"). {claim} {notebook.study_status()}")
 
 
 def test_the_result_in_brief_reads_the_committed_report_by_default():

@@ -151,3 +151,13 @@ def test_runs_table_says_not_run_and_lists_runs_with_their_comparisons():
     assert "| adfl | 0.0005 | cosine | 45 | 10 | 3 x 2 | 80.00 [80.00, 80.00] |" in text
     assert "running: 3 of 20 jobs" in text
     assert "adfl - baseline: +" in text
+
+
+def test_the_brief_gives_the_studys_progress_then_its_verdict():
+    from adfl_teach.experiments.study_findings import study_in_brief
+
+    assert "still running (12 of 24 grid jobs)" in study_in_brief(grid_report(False), None)
+    grid = grid_report()
+    adfl, base = model([[0.6, 0.6]] * 3), model([[0.7, 0.7], [0.72, 0.7], [0.69, 0.7]])
+    headline = {"comparisons": {"adfl - baseline": study.paired_difference(adfl, base)}}
+    assert study_in_brief(grid, headline).endswith("over 3 seeds: ADFL hurts (chapter 14).")

@@ -110,6 +110,25 @@ def verdict_text(grid: dict | None, headline: dict | None) -> str:
     )
 
 
+def study_in_brief(grid: dict | None, headline: dict | None) -> str:
+    """One sentence for the book's first pages: the study's verdict at the settings chosen
+    on validation subjects, or how far the study has got."""
+    if grid is None:
+        return "The study that chooses the settings on validation subjects has not run yet."
+    done, wanted = jobs_progress(grid["points"])
+    if None in grid["selection"].values() or headline is None:
+        return (
+            "That is the preset's setting, chosen before any validation split; the study that "
+            f"chooses the settings on validation subjects is still running ({done} of {wanted} "
+            "grid jobs), so chapter 14 gives no verdict yet."
+        )
+    comparison = headline["comparisons"]["adfl - baseline"]
+    return (
+        f"At the settings chosen on validation subjects, ADFL - baseline = {points(comparison)} "
+        f"points over {len(comparison['seeds'])} seeds: {comparison['verdict']} (chapter 14)."
+    )
+
+
 def regimes_table(regimes: dict) -> str:
     """One line per knob and level: both models' test accuracy and ADFL - baseline."""
     lines = [

@@ -70,10 +70,11 @@ def book_data(name: str) -> Path:
 
 
 def result_in_brief(report: dict | None = None) -> str:
-    """Two sentences on what the reproduction found, computed from its report
+    """Three sentences on what the reproduction found, computed from its report
     (``book/data/reproduction.json`` unless ``report`` is given): the two accuracies with
-    their 95 % intervals, then what they mean for the paper's claim
-    (:func:`adfl_teach.experiments.findings.paper_claim`)."""
+    their 95 % intervals, what they mean for the paper's claim
+    (:func:`adfl_teach.experiments.findings.paper_claim`), and where the study that chooses
+    the settings on validation subjects stands (:func:`study_status`)."""
     from adfl_teach.experiments import findings
     from adfl_teach.runtime import read_json
 
@@ -91,7 +92,16 @@ def result_in_brief(report: dict | None = None) -> str:
         f"layers trained by the AMS loss alone, no game) {findings.percent(baseline['mean_accuracy'])} % "
         f"({findings.ci_text(baseline)})."
     )
-    return f"{first} {findings.paper_claim(report)}"
+    return f"{first} {findings.paper_claim(report)} {study_status()}"
+
+
+def study_status() -> str:
+    """Where the study behind chapter 14 stands, from its committed reports
+    (:func:`adfl_teach.experiments.study_findings.study_in_brief`)."""
+    from adfl_teach.experiments import study_findings
+
+    reports = study_findings.read_reports(book_data)
+    return study_findings.study_in_brief(reports["grid"], reports["headline"])
 
 
 class MissingPackageError(ImportError):

@@ -21,6 +21,7 @@ def _difference_bars(ax, labels, diffs) -> None:
     ax.errorbar(xs, means, yerr=[low, high], fmt="o", color=palette(1)[0], capsize=4,
                 label="ADFL - baseline, 95 % CI over seeds")  # fmt: skip
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_xlim(-0.5, len(labels) - 0.5)
     ax.set_ylabel("ADFL - baseline (points)")
 
 
