@@ -1,5 +1,12 @@
-"""Test accuracy after every epoch under candidate budgets: the evidence for a preset's
-learning rate, schedule, epochs and crops (issue 8, item 7).
+"""Validation accuracy after every epoch under candidate budgets: a quick look at a
+preset's learning rate, schedule, epochs and crops on a few folds.
+
+The curves score the validation subjects of each outer fold
+(:mod:`adfl_teach.experiments.selection`; beyond the paper), never its test fold: a choice
+made on test folds would make them part of the protocol. (The committed
+``book/data/preset_curves.json`` predates this and holds *test* curves; it is kept as a
+record and no longer used as evidence.) The study (``adfl-teach study grid``) is the
+complete version of this experiment: every setting over 3 seeds x 10 folds.
 
     # train: each setting x model x fold on one seed; the JSON is rewritten after each job
     # and finished jobs are skipped on a rerun
@@ -12,9 +19,9 @@ learning rate, schedule, epochs and crops (issue 8, item 7).
         --data runs/main/prepared --out book/data/preset_curves.json
 
 Every setting is the ``--preset`` (default ``cpu-quick``) with the changes listed in
-:data:`SETTINGS`. The output holds, per setting, model and fold, the test accuracy after
-each epoch and the wall time of the job (single-threaded; wall times of jobs that shared
-the machine are only rough). The book's reproduction chapter plots it.
+:data:`SETTINGS`. The output holds, per setting, model and fold, the validation accuracy
+after each epoch and the wall time of the job (single-threaded; wall times of jobs that
+shared the machine are only rough).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import torch
 
 from adfl_teach.config import get_preset
 from adfl_teach.data.prepared import load_prepared
+from adfl_teach.experiments.selection import VALIDATION_FRACTION, selection_split
 from adfl_teach.runtime import atomic_write_json, read_json
 from adfl_teach.training import train
 
@@ -58,7 +66,10 @@ SETTINGS = {
 def empty_report(data_dir: Path, preset: str, seed: int, command: str) -> dict:
     data = load_prepared(data_dir)
     return {
-        "what": "test accuracy (ten-crop average, non-neutral test images) after every epoch",
+        "what": "validation accuracy (ten-crop average, non-neutral images of the validation "
+        "subjects of each fold's training subjects) after every epoch",
+        "scored_on": "validation",
+        "validation_fraction": VALIDATION_FRACTION,
         "preset": preset,
         "seed": seed,
         "dataset": {
@@ -96,11 +107,11 @@ def run_settings(report: dict, data_dir: Path, names, folds, out: Path) -> None:
                 done = report["settings"].get(name, {}).get("curves", {}).get(kind, {})
                 if str(fold) in done:
                     continue
-                train_set, test_set = data.split(fold, cfg.data.canvas)
+                train_set, val_set = selection_split(data, fold, cfg.data.canvas)
                 t0 = time.perf_counter()
                 trained = train(kind, train_set, cfg, len(data.classes), data.neutral_index,
-                                test_set=test_set, progress=False)  # fmt: skip
-                curve = [r["test_accuracy"] for r in trained.history]
+                                val_set=val_set, progress=False)  # fmt: skip
+                curve = [r["val_accuracy"] for r in trained.history]
                 record(report, name, kind, fold, curve, time.perf_counter() - t0)
                 atomic_write_json(out, report)
                 print(f"{name} {kind} fold {fold}: " + " ".join(f"{a:.2f}" for a in curve))
