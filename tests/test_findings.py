@@ -93,7 +93,7 @@ def game_row(spread, l_a=2.07, accuracy=0.14):
 @pytest.mark.parametrize(
     ("ours", "control", "says"),
     [
-        (0.174, 0.175, "no smaller than an untrained branch's; the ratio falls because f_e"),
+        (0.174, 0.175, "no smaller than an untrained branch's; only the ratio is stored"),
         (0.02, 0.175, "leaves f_n smaller than an untrained branch's."),
         (0.5, 0.175, "leaves f_n larger than an untrained branch's."),
     ],

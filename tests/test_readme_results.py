@@ -51,3 +51,13 @@ def test_an_earlier_report_of_the_same_command_adds_how_far_the_numbers_moved(tm
     assert with_earlier.startswith(alone)
     assert "One seed's accuracy moved by up to 0.00 points" in with_earlier
     assert "Every comparison keeps its verdict" in with_earlier
+
+
+def test_the_section_opens_with_the_studys_verdict_and_grid(tmp_path):
+    report, earlier = ROOT / "book/data/reproduction.json", tmp_path / "none.json"
+    text = readme_results.section(report, earlier, ROOT / "book" / "data")
+    assert text.startswith("**The study (chapter 14's answer).** ")
+    assert "| lr | schedule | epochs |" in text
+    assert text.index("The study") < text.index("The first reproduction")
+    empty = readme_results.section(report, earlier, tmp_path)
+    assert "The study has not run yet" in empty and "| lr |" not in empty

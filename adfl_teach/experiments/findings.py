@@ -172,7 +172,11 @@ def spread_against_control(report: dict) -> str | None:
         f"f_n's spread ends at {ours:.3f} of f_e's under ADFL and at {control:.3f} when B_n "
         f"is never trained (no-adversary): the game leaves f_n {size} an untrained branch's"
     )
-    text += "; the ratio falls because f_e grows." if same else "."
+    text += (
+        "; only the ratio is stored, so whether f_n shrinks or f_e grows is not known."
+        if same
+        else "."
+    )
     if last("no-entropy", "l_a") is not None:
         text += (
             f" The dispeller reads expression from the untrained f_n when nothing fools it "
@@ -231,7 +235,8 @@ def readme_section(report: dict) -> str:
         f"{ranges(report['seeds'])} x {n_folds} folds, {data}; "
         f"{wall_time(report)} on a machine with "
         f"{report['run'].get('cpu_count')} CPU cores). Accuracy is pooled over the test "
-        "images of the folds (as Table 2), averaged over seeds, with a 95 % CI over seeds; "
+        "images of the folds (the paper does not say how Table 2 combines its folds), "
+        "averaged over seeds, with a 95 % CI over seeds; "
         "rows marked beyond the paper are remedies of ours, not ADFL.",
         markdown_table(report),
         verdict(report["rows"]["adfl"].get("vs_baseline"), "ADFL", "baseline"),
