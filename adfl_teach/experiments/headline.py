@@ -36,7 +36,9 @@ from adfl_teach.experiments.study import (
     run_point,
 )
 
+#: The name of the equal-compute run (the baseline with ADFL's number of steps).
 EQUAL_STEPS = "baseline-equal-steps"
+#: The dispeller weights of the lambda phase (10 is the paper's, sec. 3.1).
 LAMBDA_N = (1.0, 10.0, 30.0)
 
 

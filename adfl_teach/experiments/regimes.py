@@ -3,7 +3,7 @@
 The paper's premise is that an expressive face is a neutral face plus an expressive
 residue, and that removing the person (f_n) from the face (f_e) leaves the expression. The
 synthetic database is the one place where that premise can be turned up and down
-(:class:`adfl_teach.synth.SynthConfig`):
+(:class:`adfl_teach.synth.config.SynthConfig`):
 
 * ``identity_variety``: how much subjects differ from each other (faces, colours, hair);
 * ``intensity``: how strong the expressions are at the apex;
@@ -40,12 +40,13 @@ from adfl_teach.experiments.study import (
 )
 from adfl_teach.synth import SynthConfig, generate_database
 
-#: knob -> its levels; the middle one is the default database.
+#: Each knob and its levels (the middle level is the default database).
 REGIMES = {
     "identity_variety": (0.25, 1.0, 1.75),
     "intensity": (0.45, 0.85, 1.25),
     "subjects": (30, 100, 200),
 }
+#: The default database's level of each knob (the headline's own database).
 DEFAULTS = {"identity_variety": 1.0, "intensity": 0.85, "subjects": 100}
 
 
@@ -93,8 +94,8 @@ def run_regimes(
 
 def regimes_report(out, headline_out, folds=None) -> dict:
     """Per knob and level: both models' report and ADFL - baseline; the default level reads
-    the headline's runs (its first :data:`GRID_SEEDS`). P-values are BH-adjusted over all
-    levels of all knobs together."""
+    the headline's runs (its first :data:`~adfl_teach.experiments.study.GRID_SEEDS`).
+    P-values are BH-adjusted over all levels of all knobs together."""
     folds = list(range(10)) if folds is None else list(folds)
     table: dict[str, dict] = {}
     for knob, levels in REGIMES.items():

@@ -185,6 +185,7 @@ def read_reports(locate) -> dict[str, dict | None]:
 
 
 def not_run(phase: str) -> str:
+    """The line a section shows while ``phase`` has no report."""
     return (
         f"*Not run yet*: `adfl-teach study {phase}` starts once the grid is complete "
         "(no setting is chosen on half a grid)."

@@ -286,5 +286,6 @@ __all__ = [
     "five_from_68",
     "get_detector",
     "landmarks_file_for",
+    "order_landmarks",
     "read_landmarks_file",
 ]

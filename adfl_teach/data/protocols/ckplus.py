@@ -49,7 +49,7 @@ CLASSES = CKPLUS_CLASSES
 PEAK_FRAMES = 3  # "the last three frames with provided label", sec. 3.2
 
 
-#: The name of an Emotion file: subject, sequence, the labelled (peak) frame.
+#: The pattern of an Emotion file's name (subject, sequence, the labelled peak frame).
 EMOTION_NAME = re.compile(r"^(?P<subject>.+)_(?P<sequence>[^_]+)_(?P<frame>\d+)_emotion\.txt$")
 
 
