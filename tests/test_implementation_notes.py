@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTES_FILE = ROOT / "docs" / "implementation-notes.md"
+DOC_PATH = ROOT / "docs" / "implementation-notes.md"
 SOURCES = sorted((ROOT / "adfl_teach").rglob("*.py"))
 # `docs/implementation-notes.md, "Classes"`, `("Protocols", docs/...)`, `"Classes" in docs/...`
 CITATION = re.compile(
@@ -15,7 +15,7 @@ CITATION = re.compile(
 
 
 def headings() -> list[str]:
-    return [line[3:] for line in NOTES_FILE.read_text().splitlines() if line.startswith("## ")]
+    return [line[3:] for line in DOC_PATH.read_text().splitlines() if line.startswith("## ")]
 
 
 def citations() -> list[tuple[str, str]]:
