@@ -79,6 +79,10 @@ def test_the_grid_table_has_a_line_per_point_with_intervals():
     assert f"{100 * first['models']['adfl']['mean']:.2f} [" in table[2]
     assert table[2].endswith("| 12/12 |")
     assert "not run yet" in grid_table(grid_report(complete=False))
+    one = grid_report()
+    row = next(iter(one["points"].values()))
+    row["models"]["adfl"]["ci95"] = None
+    assert "(one seed: no interval)" in grid_table(one)
 
 
 def test_plateau_text_reports_the_last_fifth_gain():

@@ -32,6 +32,15 @@ def jobs_progress(rows: dict) -> tuple[int, int]:
     return done, sum(row["jobs_total"] for row in rows.values())
 
 
+def _accuracy_cell(report: dict) -> str:
+    """A model's mean % with its CI; one seed is marked an anecdote; none is 'not run yet'."""
+    if report.get("mean") is None:
+        return "not run yet"
+    if report.get("ci95") is None:
+        return f"{pct(report['mean'])} (one seed: no interval)"
+    return f"{pct(report['mean'])} {ci_text(report['ci95'])}"
+
+
 def grid_table(grid: dict) -> str:
     """One line per grid point: the budget, both models' validation accuracy with its CI,
     ADFL - baseline with its CI, the BH-adjusted Wilcoxon p and the jobs done."""
@@ -42,12 +51,7 @@ def grid_table(grid: dict) -> str:
     ]
     for row in grid["points"].values():
         models = row["models"]
-        cells = [
-            f"{pct(models[m].get('mean'))} {ci_text(models[m].get('ci95'))}"
-            if models[m].get("mean") is not None
-            else "not run yet"
-            for m in ("adfl", "baseline")
-        ]
+        cells = [_accuracy_cell(models[m]) for m in ("adfl", "baseline")]
         diff = row["difference"]
         p = "" if not diff or "wilcoxon_p_bh" not in diff else f"{diff['wilcoxon_p_bh']:.3f}"
         done = sum(m["jobs_done"] for m in models.values())
