@@ -196,3 +196,22 @@ def test_every_command_the_report_spells_parses_with_the_cli_and_means_the_reque
         assert args.preset == "smoke" and args.jobs == 2, text
     reproduce = parser.parse_args(shlex.split(request.command())[1:])
     assert (reproduce.out, reproduce.data, reproduce.seeds) == (Path("/o"), Path("/p"), "0-2")
+
+
+def test_wall_time_reads_the_recorded_finish_not_the_file_time(tmp_path):
+    import os
+
+    from adfl_teach.experiments.reproduction import timing
+    from adfl_teach.experiments.rundir import RESULT, fold_dir
+
+    results = {0: {k: {"seconds": 10.0, "finished_at": 1000.0 + 100 * k} for k in (0, 1)}}
+    for k in (0, 1):
+        path = fold_dir(tmp_path, "adfl", k, 0) / RESULT
+        path.parent.mkdir(parents=True)
+        path.write_text("{}")
+        os.utime(path, (5e8, 5e8 + k))  # a copied folder: file times far from the runs
+    recorded = timing(results, tmp_path, "adfl")
+    assert (recorded["started"], recorded["finished"]) == (990.0, 1100.0)
+    assert recorded["wall_span_seconds"] == 110.0
+    del results[0][1]["finished_at"]  # a result from before the field: its file time
+    assert timing(results, tmp_path, "adfl")["finished"] == 5e8 + 1

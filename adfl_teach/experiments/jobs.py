@@ -152,6 +152,7 @@ def _train_and_test(
         "test_subjects": sorted(set(scored.subjects.tolist())),
         "history": trained.history,
         "seconds": time.perf_counter() - t0,
+        "finished_at": time.time(),  # Unix time: the report's wall time reads it, not mtimes
         "identity": identity,
     }
     atomic_write_json(directory / RESULT, record)

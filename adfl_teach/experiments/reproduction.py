@@ -152,10 +152,17 @@ def mean_history(results: dict[int, dict]) -> dict:
 
 
 def timing(by_seed: dict[int, dict[int, dict]], run: Path, kind: str) -> dict:
-    """Seconds of the jobs (sum and mean), and the wall time they spanned, estimated from the
-    result files' modification times (end of the last minus start of the first job)."""
+    """Seconds of the jobs (sum and mean), and the wall time they spanned (end of the last
+    minus start of the first job). A job's end is the ``finished_at`` its result records, so
+    copying a run folder changes nothing; results written before that field existed fall
+    back on their file's modification time."""
     jobs = [(s, k, r) for s, folds in by_seed.items() for k, r in folds.items()]
-    ends = [(fold_dir(run, kind, k, s) / RESULT).stat().st_mtime for s, k, _ in jobs]
+    ends = [
+        float(r["finished_at"])
+        if "finished_at" in r
+        else (fold_dir(run, kind, k, s) / RESULT).stat().st_mtime
+        for s, k, r in jobs
+    ]
     starts = [end - r["seconds"] for end, (_, _, r) in zip(ends, jobs)]
     seconds = [r["seconds"] for _, _, r in jobs]
     return {
