@@ -16,7 +16,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from fakes import write_ckplus
 from prepared_fakes import small_imageset, write_prepared
 
 from adfl_teach.cli import main, run_guarded
@@ -25,7 +24,6 @@ from adfl_teach.data.imagefiles import printable
 from adfl_teach.data.prepared import DatasetError, load_prepared
 from adfl_teach.runtime import JSONFileError, MissingJSONFileError, read_json
 
-CK_SPEC = [(f"S{k:03d}", "001", 4, (k - 1) % 7 + 1) for k in range(1, 11)]
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 
 
@@ -40,16 +38,6 @@ def one_error_line(capsys, command: str, path) -> str:
 
 
 # --- native database files, read by `adfl-teach prepare` ------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ck_src(tmp_path_factory):
-    return write_ckplus(tmp_path_factory.mktemp("ck") / "CK+", CK_SPEC)
-
-
-@pytest.fixture
-def ck(ck_src, tmp_path):
-    return shutil.copytree(ck_src, tmp_path / "CK+")
 
 
 def emotion(data: bytes):

@@ -9,7 +9,6 @@ import json
 import os
 import pickle
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,24 +16,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from fakes import MTCNNStandIn, crop_ckplus_tightly, write_ckplus, write_mmi
+from fakes import MTCNNStandIn, crop_ckplus_tightly, write_mmi
 
 from adfl_teach.cli import main
 from adfl_teach.data import prepare as prepare_module
 from adfl_teach.data.imagefiles import printable
 from adfl_teach.preprocess.align import OUTSIDE_TOLERANCE, face_height, landmark_problem
-
-CK_SPEC = [(f"S{k:03d}", "001", 4, (k - 1) % 7 + 1) for k in range(1, 11)]
-
-
-@pytest.fixture(scope="module")
-def ck_src(tmp_path_factory):
-    return write_ckplus(tmp_path_factory.mktemp("ck") / "CK+", CK_SPEC)
-
-
-@pytest.fixture
-def ck(ck_src, tmp_path):
-    return shutil.copytree(ck_src, tmp_path / "CK+")
 
 
 @pytest.fixture

@@ -22,13 +22,18 @@ def _prepared(root):
     return write_prepared(root / "prepared", data, CLASSES)
 
 
-def test_headline_without_a_grid_report_is_one_line(tmp_path, capsys):
+def _study_folder(tmp_path):
+    """A study folder whose database is ready: prepared, with the synthetic one's record."""
     out = tmp_path / "study"
     _prepared(out)
     (out / "synthetic").mkdir()
-    (out / "synthetic" / "synth.json").write_text(
-        json.dumps({"config": {"subjects": 100}, "seed": 0})
-    )
+    record = {"config": {"subjects": 100}, "seed": 0}
+    (out / "synthetic" / "synth.json").write_text(json.dumps(record))
+    return out
+
+
+def test_headline_without_a_grid_report_is_one_line(tmp_path, capsys):
+    out = _study_folder(tmp_path)
     code = main(
         ["study", "headline", "--out", str(out), "--reports", str(tmp_path / "r"), "--quiet"]
     )
@@ -38,12 +43,7 @@ def test_headline_without_a_grid_report_is_one_line(tmp_path, capsys):
 
 
 def test_grid_collect_only_reports_every_point_and_trains_nothing(tmp_path, capsys):
-    out = tmp_path / "study"
-    _prepared(out)
-    (out / "synthetic").mkdir()
-    (out / "synthetic" / "synth.json").write_text(
-        json.dumps({"config": {"subjects": 100}, "seed": 0})
-    )
+    out = _study_folder(tmp_path)
     reports = tmp_path / "r"
     assert main(["study", "grid", "--out", str(out), "--reports", str(reports), "--collect-only",
                  "--quiet"]) == 0  # fmt: skip
