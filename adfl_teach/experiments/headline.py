@@ -35,6 +35,7 @@ from adfl_teach.experiments.study import (
     paired_difference,
     run_point,
 )
+from adfl_teach.experiments.study_findings import jobs_progress
 
 #: The name of the equal-compute run (the baseline with ADFL's number of steps).
 EQUAL_STEPS = "baseline-equal-steps"
@@ -58,10 +59,7 @@ def chosen_configs(grid: dict, base: Config) -> dict[str, Config]:
     the grid is incomplete (no choice on half a grid)."""
     missing = [m for m, name in grid["selection"].items() if name is None]
     if missing:
-        done = sum(
-            m["jobs_done"] for row in grid["points"].values() for m in row["models"].values()
-        )
-        total = sum(row["jobs_total"] for row in grid["points"].values())
+        done, total = jobs_progress(grid["points"])
         raise ValueError(
             f"the grid is not complete ({done} of {total} jobs), so nothing is chosen yet for "
             f"{', '.join(missing)}: run `adfl-teach study grid` to the end first"
