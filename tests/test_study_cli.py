@@ -52,3 +52,26 @@ def test_grid_collect_only_reports_every_point_and_trains_nothing(tmp_path, caps
     assert report["selection"] == {"adfl": None, "baseline": None}
     assert not (out / "grid").exists() or not list((out / "grid").rglob("result.json"))
     assert "0/60 jobs" in capsys.readouterr().out
+
+
+def test_archive_is_restored_before_the_study_and_packed_after(tmp_path, capsys):
+    from adfl_teach.experiments import archive
+
+    out, elsewhere = _study_folder(tmp_path), tmp_path / "elsewhere"
+    run = elsewhere / "grid" / "point"
+    (run / "seed_0" / "adfl" / "fold_0").mkdir(parents=True)
+    (run / "run.json").write_text('{"format": "x"}\n')
+    (run / "seed_0" / "adfl" / "fold_0" / "result.json").write_text("{}\n")
+    (run / "seed_0" / "adfl" / "fold_0" / "checkpoint.pt").write_bytes(b"weights")
+    archive.pack(elsewhere, tmp_path / "archive")
+    args = ["study", "grid", "--out", str(out), "--reports", str(tmp_path / "r"), "--collect-only",
+            "--archive", str(tmp_path / "archive"), "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    assert "archive: 2 records restored" in capsys.readouterr().out
+    assert (out / "grid" / "point" / "seed_0" / "adfl" / "fold_0" / "result.json").exists()
+    assert not (out / "grid" / "point" / "seed_0" / "adfl" / "fold_0" / "checkpoint.pt").exists()
+    (out / "grid" / "new").mkdir()
+    (out / "grid" / "new" / "run.json").write_text('{"format": "y"}\n')
+    assert main(args) == 0
+    assert "new records packed into" in capsys.readouterr().out
+    assert len(archive.batches(tmp_path / "archive")) == 2

@@ -19,6 +19,12 @@ Layout: ``OUT/synthetic``, ``OUT/prepared`` (the database), ``OUT/grid/<point>``
 ``OUT/headline/<run>``, ``OUT/lambda/<run>``, ``OUT/regimes/<regime>/...``,
 ``OUT/truth/no-adversary``. Phases after ``grid`` refuse to start before the grid is
 complete: no choice is made on half a grid.
+
+``--archive DIR`` (beyond the paper, a convenience of this project) carries a study from one
+machine to the next (:mod:`adfl_teach.experiments.archive`): before anything runs, the
+records archived in DIR are restored under OUT; after each grid point and each phase, the
+new ones are packed into a new batch in DIR. The project commits its study's archive in
+``book/data/study_archive``, so a study of many hours is continued, not restarted.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from adfl_teach.cli.commands.common import (
     parse_folds,
 )
 from adfl_teach.data.prepared import load_prepared
-from adfl_teach.experiments import headline, regimes, study, truth
+from adfl_teach.experiments import archive, headline, regimes, study, truth
 from adfl_teach.experiments.pipelines import synthetic_dataset
 from adfl_teach.runtime import atomic_write_json, read_json
 
@@ -60,6 +66,8 @@ def register(subparsers) -> None:
                    "compact reports (default: %(default)s)")  # fmt: skip
     p.add_argument("--collect-only", action="store_true", help="train nothing: write the "
                    "reports of the finished jobs")  # fmt: skip
+    p.add_argument("--archive", type=Path, default=None, help="folder of archived records: "
+                   "restored under OUT first, new ones packed into it as they finish")  # fmt: skip
     add_preset_argument(p)
     add_jobs_argument(p, default=1)
     p.set_defaults(func=run)
@@ -76,12 +84,21 @@ class _Study:
         self.folds = parse_folds(args.folds)
         self.out = args.out
         self.progress = not args.quiet
+        if args.archive is not None:
+            restored = archive.restore(args.archive, args.out)
+            print(f"archive: {restored} records restored from {args.archive} under {args.out}")
         prepared = synthetic_dataset(args.out, self.base.data.synth_subjects, 0, self.progress)
         self.data = load_prepared(prepared)
 
     def write(self, phase: str, report: dict) -> dict:
         report["command"] = f"adfl-teach study {phase} --out {self.out} --preset {self.base.preset}"
+        if self.args.archive is not None:
+            report["command"] += f" --archive {self.args.archive}"
         atomic_write_json(report_path(self.args.reports, phase), report)
+        if self.args.archive is not None:
+            batch = archive.pack(self.out, self.args.archive)
+            if batch is not None:
+                print(f"archive: new records packed into {batch}")
         return report
 
     def grid(self) -> dict:
