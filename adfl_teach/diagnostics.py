@@ -26,8 +26,7 @@ import scipy.stats
 import torch
 import torch.nn.functional as F
 
-from adfl_teach.classes import predicted_classes
-from adfl_teach.losses import non_neutral_mask
+from adfl_teach.classes import non_neutral_mask, predicted_classes
 from adfl_teach.model import ModelOutput
 
 # The thresholds of :func:`collapse_signature`, over the mean of the last epochs:

@@ -15,11 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from adfl_teach.classes import predicted_classes
+from adfl_teach.classes import non_neutral_mask, predicted_classes
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS, ten_crops
 from adfl_teach.data.imageset import ImageSet
-from adfl_teach.losses import non_neutral_mask
 
 
 @dataclass

@@ -13,10 +13,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from adfl_teach.classes import head_targets
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS
 from adfl_teach.evaluation import crop_batches, ten_crops_flat
-from adfl_teach.losses import classifier_loss, head_targets
+from adfl_teach.losses import classifier_loss
 from adfl_teach.optimization import adam
 
 HEAD_PARTS = ("residual_fc", "classifier")

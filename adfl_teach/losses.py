@@ -2,10 +2,10 @@
 
 Notation: ``labels`` are class indices over all N classes, neutral included (CK+: N = 8,
 neutral = index 0). The splitter and the classifier only know the N-1 expressions, so their
-targets are :func:`expression_targets`. "Masked" means the paper's case ``i = c -> 0``:
-neutral samples contribute nothing, and the mean runs over the samples of the ``mask``
-(:func:`head_targets` gives targets and mask). A batch whose mask is empty gives exactly 0
-(with a graph, so ``backward`` works).
+targets are :func:`adfl_teach.classes.expression_targets`. "Masked" means the paper's case
+``i = c -> 0``: neutral samples contribute nothing, and the mean runs over the samples of the
+``mask`` (:func:`adfl_teach.classes.head_targets` gives targets and mask). A batch whose
+mask is empty gives exactly 0 (with a graph, so ``backward`` works).
 
 The equations take only what they contain. The ablation switches (neutral as a class, the
 plain softmax classifier, no entropy term) act in :func:`adfl_objective`, where the objective
@@ -20,39 +20,11 @@ import math
 import torch
 import torch.nn.functional as F
 
+from adfl_teach import classes
 from adfl_teach.config import LossConfig
 from adfl_teach.model import ModelOutput
 
 TERMS = ("l_d", "l_a", "l_n", "l_r")
-
-
-def non_neutral_mask(labels: torch.Tensor, neutral_index: int) -> torch.Tensor:
-    """``(B,)`` bool: True where the sample is an expression, False where it is neutral."""
-    return labels != neutral_index
-
-
-def expression_targets(labels: torch.Tensor, neutral_index: int) -> torch.Tensor:
-    """Map class indices over N classes to indices over the N-1 expressions.
-
-    Neutral samples get -1 (they are masked out anyway). Example with neutral = 0:
-    labels (0, 1, 7) -> (-1, 0, 6).
-    """
-    targets = labels - (labels > neutral_index).long()
-    return torch.where(labels == neutral_index, torch.full_like(labels, -1), targets)
-
-
-def head_targets(
-    labels: torch.Tensor, neutral_index: int, neutral_is_class: bool = False
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Targets of the splitter and the classifier, and the mask of samples that count.
-
-    The paper: targets over the N-1 expressions, neutral samples masked (eqs. 2, 4, 7).
-    ``neutral_is_class`` (the ``no-neutral-masking`` ablation): the labels themselves, no mask.
-    """
-    if neutral_is_class:
-        return labels, torch.ones_like(labels, dtype=torch.bool)
-    mask = non_neutral_mask(labels, neutral_index)
-    return expression_targets(labels, neutral_index).clamp(min=0), mask
 
 
 def masked_mean(per_sample: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -177,7 +149,7 @@ def adfl_objective(
     model's output). The ablation switches act here.
     """
     cfg = config or LossConfig()
-    targets, mask = head_targets(labels, outputs.neutral_index, outputs.neutral_is_class)
+    targets, mask = classes.head_targets(labels, outputs.neutral_index, outputs.neutral_is_class)
     terms = {
         "l_d": l_d(outputs.splitter_logits, targets, mask),
         "l_a": l_a(outputs.dispeller_logits, labels),
@@ -203,7 +175,7 @@ def baseline_objective(
 ) -> dict[str, torch.Tensor]:
     """The baseline's objective (sec. 3.1): the AMS loss alone, on non-neutral samples.
     Returns ``{"l_r", "total"}``."""
-    targets, mask = head_targets(labels, outputs.neutral_index, outputs.neutral_is_class)
+    targets, mask = classes.head_targets(labels, outputs.neutral_index, outputs.neutral_is_class)
     loss = _classifier_term(outputs, targets, mask, config or LossConfig())
     return {"l_r": loss, "total": loss}
 

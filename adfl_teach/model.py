@@ -93,7 +93,7 @@ class ModelOutput:
     splitter_logits: torch.Tensor | None = None
     dispeller_logits: torch.Tensor | None = None
     fooled_dispeller_logits: torch.Tensor | None = None
-    # Class bookkeeping, set by the model (see ``losses.head_targets``).
+    # Class bookkeeping, set by the model (see ``classes.head_targets``).
     kind: str = "adfl"  # the model that made it: a key of MODEL_KINDS
     neutral_index: int = 0
     num_classes: int = 0

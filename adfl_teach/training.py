@@ -29,13 +29,14 @@ from adfl_teach.acceleration import (
     prepare_model,
     set_memory_format,
 )
+from adfl_teach.classes import non_neutral_mask
 from adfl_teach.config import Config
 from adfl_teach.crops import NUM_CROPS, take_crops
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.diagnostics import epoch_summary, label_prior_entropy, step_statistics
 from adfl_teach.evaluation import evaluate
 from adfl_teach.head_refit import refit_head
-from adfl_teach.losses import non_neutral_mask, objective
+from adfl_teach.losses import objective
 from adfl_teach.model import create_model
 from adfl_teach.optimization import make_optimizer, make_scheduler
 from adfl_teach.runtime import (

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 otter = pytest.importorskip("otter")
 
-from adfl_teach import losses  # noqa: E402
+from adfl_teach import classes, losses  # noqa: E402
 from adfl_teach.teaching import grading  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ def test_unanswered_questions_earn_nothing_and_say_so():
         ),
         # the library does the work (passes every behaviour, earns no point for it)
         (
-            lambda x, y, n: losses.l_n(x, losses.non_neutral_mask(y, n)),
+            lambda x, y, n: losses.l_n(x, classes.non_neutral_mask(y, n)),
             {"computes_the_loss_itself"},
         ),
     ],

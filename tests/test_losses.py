@@ -7,13 +7,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from adfl_teach.classes import expression_targets, head_targets
 from adfl_teach.config import get_preset
 from adfl_teach.layers import AMSClassifier
 from adfl_teach.losses import (
     adfl_objective,
     ams_logits,
-    expression_targets,
-    head_targets,
     l_a,
     l_d,
     l_n,

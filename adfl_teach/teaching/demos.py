@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from adfl_teach.classes import head_targets, non_neutral_mask
 from adfl_teach.experiments.rundir import RESULT, RUN_JSON, fold_dir, run_seeds
 from adfl_teach.layers import AMSClassifier
-from adfl_teach.losses import adfl_objective, ams_logits, head_targets, l_n, non_neutral_mask
+from adfl_teach.losses import adfl_objective, ams_logits, l_n
 from adfl_teach.model import create_model, parts_reached
 
 

@@ -5,9 +5,9 @@ from otter.test_files import test_case
 
 def _expected():
     import torch
-    from adfl_teach import losses
+    from adfl_teach import classes
 
-    targets, mask = losses.head_targets(torch.tensor([0, 3, 4, 6]), neutral_index=3)
+    targets, mask = classes.head_targets(torch.tensor([0, 3, 4, 6]), neutral_index=3)
     return mask.tolist(), targets[mask].tolist()
 
 
