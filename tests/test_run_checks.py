@@ -221,3 +221,13 @@ def test_a_result_whose_job_fields_are_not_a_name_and_integers_is_one_line(finis
     path.write_text(json.dumps({**result, "fold": "0"}))
     with pytest.raises(ValueError, match=re.escape(str(path)) + ".*model, fold, seed"):
         summarize(run, figures=False)
+
+
+def test_folds_option_outside_the_protocol_is_one_line(tmp_path, striped, capsys):
+    data = tiny_dataset(tmp_path / "prepared", striped)
+    args = ["cv", "--data", str(data), "--out", str(tmp_path / "run"), "--folds", "8-12",
+            "--preset", "smoke", "--epochs", "1", "--quiet"]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--folds '8-12': fold 10 outside 0..9" in err and "\n" not in err
+    assert not (tmp_path / "run").exists()

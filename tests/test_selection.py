@@ -114,3 +114,9 @@ def test_selection_and_test_runs_never_share_a_run_folder(tiny, tmp_path):
     }
     with pytest.raises(RunMismatchError, match="selection"):
         cross_validate(tiny, run, smoke(), ("baseline",), [0], progress=False)
+
+
+def test_selection_split_refuses_a_fold_outside_the_dataset(tiny):
+    # without the check every row is "outside fold 12" and the whole dataset is training
+    with pytest.raises(ValueError, match=r"prepared: fold 12 outside 0..9"):
+        selection_split(load_prepared(tiny), 12, (64, 55))

@@ -62,6 +62,14 @@ def assign_folds(
     return {ordered[i]: fold for fold, block in enumerate(blocks) for i in block}
 
 
+def check_fold(fold: int, num_folds: int) -> None:
+    """Raise ``ValueError`` unless ``fold`` is one of ``0..num_folds-1``: the project's one
+    bounds check of a fold number (:func:`check_folds` and
+    :meth:`~adfl_teach.data.prepared.PreparedDataset.check_fold` apply it)."""
+    if not 0 <= fold < num_folds:
+        raise ValueError(f"fold {fold} outside 0..{num_folds - 1}")
+
+
 def check_folds(folds, num_folds: int) -> None:
     """Raise ``ValueError`` unless every fold ``0..num_folds-1`` holds at least one image.
 
@@ -71,9 +79,8 @@ def check_folds(folds, num_folds: int) -> None:
     folds = np.asarray(folds, dtype=np.int64)
     if num_folds < 2:
         raise ValueError(f"{num_folds} fold(s): cross-validation needs at least 2")
-    outside = sorted({int(k) for k in folds if not 0 <= k < num_folds})
-    if outside:
-        raise ValueError(f"fold {outside[0]} outside 0..{num_folds - 1}")
+    for fold in sorted(set(folds.tolist())):
+        check_fold(fold, num_folds)
     counts = np.bincount(folds, minlength=num_folds)
     empty = np.flatnonzero(counts == 0).tolist()
     if empty:

@@ -35,7 +35,7 @@ import torch
 
 from adfl_teach.data import cache
 from adfl_teach.data.errors import DatasetError
-from adfl_teach.data.folds import check_folds, format_counts
+from adfl_teach.data.folds import check_fold, check_folds, format_counts
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.runtime import JSONFileError, read_json
 
@@ -234,10 +234,17 @@ class PreparedDataset:
         order)."""
         return ImageSet(self.images(canvas), torch.from_numpy(self.labels), self.subjects)
 
+    def check_fold(self, fold: int) -> None:
+        """Raise ``ValueError`` naming the dataset unless ``fold`` is one of its folds
+        (:func:`~adfl_teach.data.folds.check_fold`)."""
+        try:
+            check_fold(fold, self.num_folds)
+        except ValueError as err:
+            raise ValueError(f"{self.root}: {err}") from None
+
     def split(self, fold: int, canvas: tuple[int, int] = (128, 110)) -> tuple[ImageSet, ImageSet]:
         """``(train, test)``: test = the subjects of ``fold``, train = all other folds."""
-        if not 0 <= fold < self.num_folds:
-            raise ValueError(f"{self.root}: fold {fold} outside 0..{self.num_folds - 1}")
+        self.check_fold(fold)
         full = self.imageset(canvas)
         test = self.folds == fold
         return full.subset(~test), full.subset(test)

@@ -63,8 +63,7 @@ def check_job(data: PreparedDataset, kind: str, fold: int) -> None:
     """A known model, a fold of the dataset, and a fold with test images to score."""
     if kind not in MODEL_KINDS:
         raise ValueError(f"unknown model {kind!r}; choose from {MODEL_KINDS}")
-    if not 0 <= fold < data.num_folds:
-        raise ValueError(f"{data.root}: fold {fold} outside 0..{data.num_folds - 1}")
+    data.check_fold(fold)
     scored = (data.folds == fold) & (data.labels != data.neutral_index)
     if not np.any(scored):
         raise ValueError(

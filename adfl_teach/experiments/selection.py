@@ -68,6 +68,7 @@ def selection_split(
 ) -> tuple[ImageSet, ImageSet]:
     """``(inner training set, validation set)`` of outer fold ``fold``: both are cut from
     the rows of the *other* folds only, so no test-fold image reaches a selection job."""
+    data.check_fold(fold)
     outside = np.flatnonzero(np.asarray(data.folds) != fold)
     pool = data.imageset(canvas).subset(outside)  # the test fold's rows are never taken
     subjects = np.asarray(pool.subjects)

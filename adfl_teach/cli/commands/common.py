@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from adfl_teach.config import PRESETS, Config, get_preset
+from adfl_teach.data.folds import check_fold
 from adfl_teach.validation import AMP_MODES
 
 
@@ -115,13 +116,16 @@ def parse_ranges(text: str, option: str, limit: int | None = None) -> list[int]:
 
 
 def parse_folds(text: str, num_folds: int = 10) -> list[int]:
-    """``--folds`` -> sorted fold indices, each checked against range."""
+    """``--folds`` -> sorted fold indices, each checked against range
+    (:func:`adfl_teach.data.folds.check_fold`; a dataset checks its own number again)."""
     folds = parse_ranges(text, "--folds")
-    bad = [f for f in folds if not 0 <= f < num_folds]
-    if bad or not folds:
-        raise ValueError(
-            f"--folds {text!r}: folds must lie in 0..{num_folds - 1} (got {bad or 'none'})"
-        )
+    if not folds:
+        raise ValueError(f"--folds {text!r}: no fold given")
+    for fold in folds:
+        try:
+            check_fold(fold, num_folds)
+        except ValueError as err:
+            raise ValueError(f"--folds {text!r}: {err}") from None
     return folds
 
 
