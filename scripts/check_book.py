@@ -11,9 +11,11 @@ local ``http.server``. Per page it checks:
   on an offline machine) is reported as a note;
 * every ``<img>`` of the article is loaded (``complete``, ``naturalWidth > 0``) and has alt
   text: not empty and not merely its file name;
-* a page built from a notebook ``<name>.ipynb`` has a Colab launch button to
-  ``colab.research.google.com/github/<owner>/<repo>/blob/<branch>/<name>.ipynb``, with the
-  repository and branch of the build's ``_config.yml`` (``--config``);
+* a page built from a notebook ``book/<name>.ipynb`` has a Colab launch button to its
+  Colab copy (``book/_ext/colab_links.py``),
+  ``colab.research.google.com/github/<owner>/<repo>/blob/<branch>/book/colab/<name>.ipynb``,
+  with the repository and branch of the build's ``_config.yml`` (``--config``), and that
+  copy is in the repository;
 * pages with ipywidgets show rendered widget views or a loaded static fallback figure (a
   cell tagged ``widget-fallback``);
 * no ``NBVAL`` marker is visible to readers;
@@ -167,9 +169,14 @@ def problems(info: dict, page: str, colab: str) -> list[str]:
         errors.append(f"{len(no_alt)} images without alt text: {no_alt[:3]}")
     name = page[: -len(".html")]
     if (ROOT / f"{name}.ipynb").exists():
-        expected = colab.format(name=name)
+        # Colab opens the copy whose MyST is plain Markdown (written apart from the extension
+        # that makes the link: book/<x> -> book/colab/<x>)
+        copy = "book/colab/" + name.removeprefix("book/")
+        expected = colab.format(name=copy)
         if expected not in info["colab"]:
             errors.append(f"no Colab button to {expected} (found {info['colab']})")
+        if not (ROOT / f"{copy}.ipynb").exists():
+            errors.append(f"the Colab button opens {copy}.ipynb, which is not in the repository")
     if info["widgetOutputs"] and not (info["widgetViews"] or info["fallback"]):
         errors.append("widgets neither rendered nor a loaded static fallback figure")
     if info["nbval"]:

@@ -6,8 +6,9 @@ a fresh virtual environment with only the built wheel (and what Colab already ha
         [--venv _build/standalone/venv] [--constraints ci/constraints.txt] [--home DIR]
         [CHAPTER ...]
 
-CHAPTER: a chapter's number or file name (``03``, ``book/03_preprocessing.ipynb``); default
-every ``book/NN_*.ipynb``. Colab comes with torch and torchvision, and the install cell keeps
+CHAPTER: a chapter's number or file name (``03``, ``03_preprocessing.ipynb``); default
+every chapter. What runs is the chapter's Colab copy, ``book/colab/NN_*.ipynb``, the notebook
+the book's Colab button opens (``scripts/sync_sources.py`` writes it). Colab comes with torch and torchvision, and the install cell keeps
 them (lower bounds only); so does this environment: this machine's torch and torchvision,
 with the packages they require, are linked into it (never downloaded or reinstalled; CI's
 pins, ``ci/constraints.txt``, chose them). pip then installs the wheel and the rest of its
@@ -85,14 +86,14 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "error": error}))
 
 
 def chapters(names: list[str]) -> list[Path]:
-    every = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+    every = sorted((ROOT / "book" / "colab").glob("[0-9][0-9]_*.ipynb"))
     if not names:
         return every
     chosen = []
     for name in names:
         found = [p for p in every if p.name == Path(name).name or p.name.startswith(f"{name}_")]
         if not found:
-            raise SystemExit(f"{name}: no chapter book/{name}*.ipynb")
+            raise SystemExit(f"{name}: no chapter book/colab/{name}*.ipynb")
         chosen += found
     return chosen
 

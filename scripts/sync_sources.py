@@ -20,6 +20,14 @@ them here, and ``tests/test_book_sources.py`` fails when any of them drifts:
   ``TagRemovePreprocessor`` (tags only: a sphinx-exercise ``{solution}`` directive is a
   markdown cell of its own, tagged ``solution``; a chapter that has the directive in an
   untagged cell is refused, naming the cell), outputs cleared, everything else kept;
+* the Colab copies, ``book/colab/<chapter>.ipynb`` and ``book/colab/students/<chapter>.ipynb``,
+  which the book's Colab buttons open (``book/_ext/colab_links.py``): the chapter (or the
+  students' notebook) with its MyST written as Markdown that Colab and plain Jupyter render
+  (an admonition becomes a block quote under its bold title, an exercise a bold "Exercise
+  5.1" paragraph, a solution a closed ``<details>`` block, a citation the key in brackets
+  linking to the bibliography, a role its code name, a target nothing, ``equation*`` a
+  ``$$`` formula) and its relative links pointed at the published book; code cells and
+  metadata unchanged;
 * ``[project.urls]`` in ``pyproject.toml``, the version and addresses in ``CITATION.cff``,
   and the links block in ``README.md``.
 
@@ -58,7 +66,10 @@ GRADED_CALL = re.compile(r"\bgrader\.check\(")
 # A relative Markdown link to a page of book/ (``[..](glossary.md)``, ``[..](09_x.ipynb#a)``).
 PAGE_LINK = re.compile(r"\]\((?![\w+.-]+:|/|\.\./|#)([^)/\s#]+\.(?:md|ipynb))(#[^)\s]*)?\)")
 STUDENTS = Path("book/students")
+COLAB = Path("book/colab")
 ME = "scripts/sync_sources.py"
+# The chapters (a Colab copy each); the glossary and other pages are not notebooks.
+CHAPTER = re.compile(r"\d\d_[\w-]+\.ipynb")
 README_BEGIN = "<!-- links: written by scripts/sync_sources.py from _config.yml -->"
 README_END = "<!-- end of links -->"
 
@@ -178,6 +189,92 @@ def students_copy(nb, name: str, copies: set[str] | None = None) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+# The Colab copies: the same notebooks, their MyST written as plain Markdown.
+FENCE = re.compile(
+    r"^(?P<fence>:{3,}|`{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.M | re.S,
+)
+OPTION = re.compile(r"^:[\w-]+:[^\n]*\n?", re.M)
+TARGET = re.compile(r"^\([\w.-]+\)=[ \t]*\n", re.M)
+CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
+ROLE = re.compile(r"\{(?:py:)?(?:func|mod|class|meth|attr|obj|data|exc)\}`~?([^`]+)`")
+REF = re.compile(r"\{(?:ref|numref|doc)\}`([^`<]+?)(?:\s*<[^`>]+>)?`")
+EQUATION = re.compile(r"\\begin\{equation\*?\}\n?(.*?)\n?\\end\{equation\*?\}", re.S)
+ADMONITIONS = {"admonition", "note", "tip", "important", "warning", "hint", "caution", "seealso"}
+
+
+# A relative link to a page of book/, as a chapter (``](glossary.md#a)``) or a students'
+# notebook (``](../glossary.md)``, ``](12_exercises.ipynb)``) writes it.
+RELATIVE_LINK = re.compile(
+    r"\]\((?P<up>\.\./)?(?P<page>[^)/\s#:]+)\.(?:md|ipynb)(?P<anchor>#[^)\s]*)?\)"
+)
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+
+
+def _block(match: re.Match) -> str:
+    name, title = match["name"], match["title"].strip()
+    body = OPTION.sub("", match["body"]).strip()
+    body = FENCE.sub(_block, body)  # nested blocks first
+    if name in ADMONITIONS:
+        heading = title or name.capitalize()
+        return _quote(f"**{heading}**\n\n{body}")
+    if name == "exercise":
+        number, _, rest = title.partition(" ")
+        label = f"Exercise {number}" if re.fullmatch(r"[\d.]+", number) else "Exercise"
+        rest = rest if label != "Exercise" else title
+        return (
+            f"**{label}.** *{rest.strip()}*\n\n{body}"
+            if rest.strip()
+            else f"**{label}.**\n\n{body}"
+        )
+    if name == "solution":
+        return f"<details>\n<summary>Solution</summary>\n\n{body}\n\n</details>"
+    return f"**{title or name}**\n\n{body}"
+
+
+def colab_markdown(text: str, site: str = "", students: bool = False) -> str:
+    """One Markdown cell's MyST rewritten as plain Markdown (see ``colab_notebook``), its
+    relative links pointed at the published book ``site`` (:func:`colab_links`)."""
+    text = FENCE.sub(_block, text)
+    text = TARGET.sub("", text)
+    text = colab_links(text, site, students)
+    text = CITE.sub(lambda m: f"[[{m[1]}]({site}book/bibliography.html)]", text)
+    text = ROLE.sub(lambda m: f"`{m[1]}`", text)
+    text = REF.sub(lambda m: m[1].strip(), text)
+    return EQUATION.sub(lambda m: f"$$ {m[1].strip()} $$", text)
+
+
+def colab_links(text: str, site: str, students: bool = False) -> str:
+    """Relative links to pages of ``book/`` pointed at the published book: Colab opens one
+    notebook, so a sibling file is not there. The published site (``build_book.sh
+    --publish``) is the students' book with the instructors' book under ``instructors/``: a
+    chapter's copy links into the instructors' book; a students' copy links to a sibling
+    students' notebook in ``book/students/`` and to any other page (``../page``) in ``book/``."""
+
+    def point(match):
+        page, anchor = match["page"], match["anchor"] or ""
+        if not students:  # a chapter's ``../x`` leaves book/: not a page of the book
+            return match[0] if match["up"] else f"]({site}instructors/book/{page}.html{anchor})"
+        folder = "book/" if match["up"] else "book/students/"
+        return f"]({site}{folder}{page}.html{anchor})"
+
+    return RELATIVE_LINK.sub(point, text)
+
+
+def colab_notebook(nb, source: str, site: str, students: bool = False):
+    """The Colab copy of the notebook ``nb`` (``book/<source>``): its Markdown cells'
+    MyST as plain Markdown (:func:`colab_markdown`); code cells and metadata untouched."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = colab_markdown(cell.source, site, students)
+    nb.metadata["adfl_teach"] = {"colab_copy_of": source, "written_by": ME}
+    return nb
+
+
 def read_notebook(path: Path):
     try:
         return nbformat.read(path, as_version=4)
@@ -241,8 +338,15 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
         files[path.relative_to(root)] = write_notebook(nb)
         chapters[path.name] = nb
     copies = {name for name, nb in chapters.items() if has_solution(nb)}
+    site = pages_url(url)
     for name in sorted(copies):
         files[STUDENTS / name] = students_copy(chapters[name], name, copies)
+        students = nbformat.reads(files[STUDENTS / name], as_version=4)
+        colab = colab_notebook(students, f"students/{name}", site, students=True)
+        files[COLAB / "students" / name] = write_notebook(colab)
+    for name, nb in chapters.items():
+        if CHAPTER.fullmatch(name):
+            files[COLAB / name] = write_notebook(colab_notebook(nb, name, site))
     for name, rewrite in (
         ("pyproject.toml", lambda t: pyproject_text(t, url)),
         ("CITATION.cff", lambda t: citation_text(t, url, release)),
@@ -253,12 +357,10 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
 
 
 def stale_students(root: Path, files: dict[Path, str]) -> list[Path]:
-    """Students' notebooks whose chapter has no solution (or no longer exists)."""
-    return [
-        p.relative_to(root)
-        for p in sorted((root / STUDENTS).glob("*.ipynb"))
-        if p.relative_to(root) not in files
-    ]
+    """Students' notebooks whose chapter has no solution (or no longer exists), and Colab
+    copies whose notebook no longer exists."""
+    derived = [*(root / STUDENTS).glob("*.ipynb"), *(root / COLAB).rglob("*.ipynb")]
+    return [p.relative_to(root) for p in sorted(derived) if p.relative_to(root) not in files]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,7 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     stale = stale_students(root, files)
     for path in stale:  # never deleted here: the folder might hold something a person made
-        print(f"{path}: its chapter has no solution cell any more; remove it (git rm {path})")
+        print(
+            f"{path}: nothing derives it any more (no such chapter, or no solution cell); "
+            f"remove it (git rm {path})"
+        )
     if args.check:
         for path in drifted:
             print(f"{path}: out of date; run python scripts/sync_sources.py")

@@ -256,7 +256,7 @@ def tracked_files() -> list[str]:
 # read _config.yml: a notebook opened on Colab, package metadata, a citation file, the
 # README's links); test_every_derived_file_is_in_sync fails when one of them drifts.
 WRITTEN_BY_SYNC = re.compile(
-    r"^(book/(students/)?[^/]+\.ipynb|pyproject\.toml|CITATION\.cff|README\.md)$"
+    r"^(book/(colab/)?(students/)?[^/]+\.ipynb|pyproject\.toml|CITATION\.cff|README\.md)$"
 )
 
 

@@ -1,5 +1,7 @@
-"""The Colab-friendly copy of a chapter (scripts/colab_variant.py) renders in plain Jupyter's
-HTML (nbconvert, as Colab and JupyterLab show Markdown) with no MyST markup left."""
+"""The Colab copies (``book/colab/``, written by scripts/sync_sources.py) render in plain
+Jupyter's HTML (nbconvert, as Colab and JupyterLab show Markdown) with no MyST markup left,
+keep their notebook's code, link to the published book, and are what every Colab button of
+the built book opens (book/_ext/colab_links.py, checked again by scripts/check_book.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,18 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location(
-    "colab_variant", ROOT / "scripts" / "colab_variant.py"
-)
-colab_variant = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(colab_variant)
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sync = _load("sync_sources", ROOT / "scripts" / "sync_sources.py")
+colab_links = _load("colab_links", ROOT / "book" / "_ext" / "colab_links.py")
+SITE = sync.pages_url(sync.repository_url())
 HTMLExporter = pytest.importorskip("nbconvert").HTMLExporter
 
 # What MyST leaves on the page when a renderer does not know it.
@@ -43,7 +52,7 @@ def test_the_chapter_itself_shows_raw_myst_outside_jupyter_book():
 
 def test_the_colab_copy_of_chapter_5_renders_with_no_directive_left():
     nb = nbformat.read(ROOT / "book" / "05_splitter.ipynb", as_version=4)
-    copy = colab_variant.colab_notebook(nb)
+    copy = sync.colab_notebook(nb, "05_splitter.ipynb", SITE)
     text = rendered_text(copy)
     left = RAW_MYST.findall(text)
     assert not left, left[:5]
@@ -71,17 +80,87 @@ def test_the_colab_copy_of_chapter_5_renders_with_no_directive_left():
             "see {func}`adfl_teach.losses.l_d` and {mod}`~adfl_teach.model`",
             "see `adfl_teach.losses.l_d` and `adfl_teach.model`",
         ),
-        ("ADFL {cite:p}`bai2019adfl`", f"ADFL [[bai2019adfl]({colab_variant.BIBLIOGRAPHY})]"),
+        ("ADFL {cite:p}`bai2019adfl`", f"ADFL [[bai2019adfl]({SITE}book/bibliography.html)]"),
         ("\\begin{equation*}\na \\tag{7}\n\\end{equation*}", "$$ a \\tag{7} $$"),
     ],
 )
 def test_each_myst_construct_has_its_markdown_form(myst, plain):
-    assert colab_variant.colab_markdown(myst) == plain
+    assert sync.colab_markdown(myst, SITE) == plain
 
 
-def test_check_reports_a_missing_copy_and_writing_fixes_it(tmp_path, capsys):
-    chapter = ROOT / "book" / "05_splitter.ipynb"
-    args = [str(chapter), "--out", str(tmp_path)]
-    assert colab_variant.main([*args, "--check"]) == 1
-    assert "out of date" in capsys.readouterr().out
-    assert colab_variant.main(args) == 0 and colab_variant.main([*args, "--check"]) == 0
+def _code(path: Path) -> list[str]:
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+    + sorted((ROOT / "book" / "students").glob("*.ipynb")),
+    ids=lambda p: p.relative_to(ROOT / "book").as_posix(),
+)
+def test_every_notebook_has_a_colab_copy_with_its_code(source):
+    copy = ROOT / "book" / "colab" / source.relative_to(ROOT / "book")
+    assert copy.exists(), f"{copy}: missing; run python scripts/sync_sources.py"
+    assert _code(copy) == _code(source)  # nbval runs the source only (book/conftest.py)
+    assert not RAW_MYST.search(rendered_text(nbformat.read(copy, as_version=4)))
+
+
+def test_links_point_at_the_published_book_where_colab_can_open_them():
+    text = "[glossary](glossary.md) and [ex](12_exercises.ipynb#a) and [up](../intro.md)"
+    assert sync.colab_links(text, SITE) == (
+        f"[glossary]({SITE}instructors/book/glossary.html) and "
+        f"[ex]({SITE}instructors/book/12_exercises.html#a) and [up](../intro.md)"
+    )
+    assert sync.colab_links(text, SITE, students=True) == (
+        f"[glossary]({SITE}book/students/glossary.html) and "
+        f"[ex]({SITE}book/students/12_exercises.html#a) and [up]({SITE}book/intro.html)"
+    )
+    assert sync.colab_links("[paper](https://x.org/a.md)", SITE) == "[paper](https://x.org/a.md)"
+
+
+def _buttons(page: str) -> list[dict]:
+    colab = f"https://colab.research.google.com/github/o/r/blob/main/{page}.ipynb"
+    binder = f"https://mybinder.org/v2/gh/o/r/main?urlpath=tree/{page}.ipynb"
+    return [{"type": "group", "buttons": [{"url": binder}, {"url": colab, "text": "Colab"}]}]
+
+
+def test_the_colab_button_opens_the_copy_and_nothing_else_changes():
+    buttons = _buttons("book/students/05_splitter")
+    assert colab_links.point_colab_buttons(buttons, "book/students/05_splitter", lambda p: True)
+    binder, colab = buttons[0]["buttons"]
+    assert colab["url"] == (
+        "https://colab.research.google.com/github/o/r/blob/main/"
+        "book/colab/students/05_splitter.ipynb"
+    )
+    assert binder["url"].endswith("tree/book/students/05_splitter.ipynb")  # Binder runs MyST
+
+
+def test_a_missing_copy_is_a_warning_and_the_button_is_left(caplog):
+    buttons = _buttons("book/09_training")
+    assert not colab_links.point_colab_buttons(buttons, "book/09_training", lambda p: False)
+    assert buttons[0]["buttons"][1]["url"].endswith("blob/main/book/09_training.ipynb")
+    assert colab_links.colab_path("intro") is None
+    page = [
+        {
+            "buttons": [
+                {"url": "https://colab.research.google.com/github/o/r/blob/main/book/intro.md"}
+            ]
+        }
+    ]
+    assert colab_links.point_colab_buttons(page, "book/intro", lambda p: True)
+    assert page == [{"buttons": []}]  # Colab cannot open a Markdown page
+    assert colab_links.colab_path("book/09_training") == "book/colab/09_training.ipynb"
+
+
+def test_the_browser_check_refuses_a_colab_button_to_the_myst_source():
+    check_book = _load("check_book", ROOT / "scripts" / "check_book.py")
+    colab = "https://colab.research.google.com/github/o/r/blob/main/{name}.ipynb"
+    info = {"imgs": [], "colab": [colab.format(name="book/09_training")], "widgetOutputs": [],
+            "widgetViews": [], "fallback": [], "nbval": [], "untypeset": [], "raw": [],
+            "merror": [], "pipes": []}  # fmt: skip
+    errors = check_book.problems(info, "book/09_training.html", colab)
+    assert any("no Colab button to" in e and "book/colab/09_training.ipynb" in e for e in errors)
+    info["colab"] = [colab.format(name="book/colab/09_training")]
+    assert not [
+        e for e in check_book.problems(info, "book/09_training.html", colab) if "Colab" in e
+    ]
