@@ -23,8 +23,10 @@ complete: no choice is made on half a grid.
 ``--archive DIR`` (beyond the paper, a convenience of this project) carries a study from one
 machine to the next (:mod:`adfl_teach.experiments.archive`): before anything runs, the
 records archived in DIR are restored under OUT; after each grid point and each phase, the
-new ones are packed into a new batch in DIR. The project commits its study's archive in
-``book/data/study_archive``, so a study of many hours is continued, not restarted.
+new ones are packed into a new batch in DIR; ``--collect-only --archive DIR`` packs what has
+finished without training (run it before a machine goes away: a grid point packs only when
+it is complete). The project commits its study's archive in ``book/data/study_archive``, so
+a study of many hours is continued, not restarted.
 """
 
 from __future__ import annotations
