@@ -44,7 +44,7 @@ def l_d(splitter_logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor
     """Eq. (2): the splitter's cross-entropy ``-log y_e^i``, 0 for neutral samples.
 
     splitter_logits: ``(B, N-1)`` = ``W_e f_e + b_e``; ``y_e`` is their softmax.
-    targets, mask: from :func:`head_targets`.
+    targets, mask: from :func:`~adfl_teach.classes.head_targets`.
     """
     return masked_cross_entropy(splitter_logits, targets, mask)
 
@@ -89,7 +89,8 @@ def l_r(
 ) -> torch.Tensor:
     """Eq. (7): ``-log y_r^i`` with ``y_r`` from eq. (6); 0 for neutral samples.
 
-    cosines: ``(B, N-1)`` from the AMS classifier; targets, mask: from :func:`head_targets`.
+    cosines: ``(B, N-1)`` from the AMS classifier; targets, mask: from
+    :func:`~adfl_teach.classes.head_targets`.
     """
     return masked_cross_entropy(ams_logits(cosines, targets, margin, scale), targets, mask)
 
