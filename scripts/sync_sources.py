@@ -68,8 +68,6 @@ PAGE_LINK = re.compile(r"\]\((?![\w+.-]+:|/|\.\./|#)([^)/\s#]+\.(?:md|ipynb))(#[
 STUDENTS = Path("book/students")
 COLAB = Path("book/colab")
 ME = "scripts/sync_sources.py"
-# The chapters (a Colab copy each); the glossary and other pages are not notebooks.
-CHAPTER = re.compile(r"\d\d_[\w-]+\.ipynb")
 README_BEGIN = "<!-- links: written by scripts/sync_sources.py from _config.yml -->"
 README_END = "<!-- end of links -->"
 
@@ -345,8 +343,7 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
         colab = colab_notebook(students, f"students/{name}", site, students=True)
         files[COLAB / "students" / name] = write_notebook(colab)
     for name, nb in chapters.items():
-        if CHAPTER.fullmatch(name):
-            files[COLAB / name] = write_notebook(colab_notebook(nb, name, site))
+        files[COLAB / name] = write_notebook(colab_notebook(nb, name, site))
     for name, rewrite in (
         ("pyproject.toml", lambda t: pyproject_text(t, url)),
         ("CITATION.cff", lambda t: citation_text(t, url, release)),

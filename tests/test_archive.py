@@ -4,16 +4,13 @@ another machine, never overwriting and never mixing two studies."""
 import io
 import tarfile
 
-import numpy as np
 import pytest
-from prepared_fakes import write_prepared
+from prepared_fakes import small_imageset, write_prepared
 
 from adfl_teach.config import get_preset
-from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepared import load_prepared
 from adfl_teach.experiments import archive
 from adfl_teach.experiments.cv import cross_validate, fold_dir, run_fold
-from adfl_teach.teaching.toydata import striped_imageset
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 SMOKE = get_preset("smoke").replace(optim={"epochs": 1})
@@ -21,9 +18,7 @@ SMOKE = get_preset("smoke").replace(optim={"epochs": 1})
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    data = striped_imageset(100, seed=0, num_classes=len(CLASSES))
-    data = ImageSet(data.images, data.labels, np.array([f"S{i % 10:03d}" for i in range(100)]))
-    return write_prepared(tmp_path_factory.mktemp("tiny") / "prepared", data, CLASSES)
+    return write_prepared(tmp_path_factory.mktemp("tiny") / "prepared", small_imageset(), CLASSES)
 
 
 @pytest.fixture(scope="module")

@@ -35,18 +35,14 @@ def point_colab_buttons(buttons: list, pagename: str, exists) -> bool:
     """Rewrite every Colab link in ``buttons`` (the theme's ``header_buttons``, nested
     dropdowns included) from ``.../blob/<branch>/<pagename>.ipynb`` to the copy's path;
     ``exists(path)`` says whether the copy is in the repository. True if a link changed."""
-    copy, changed = colab_path(pagename), False
+    copy, own = colab_path(pagename), f"/{pagename}.ipynb"
     # Colab opens notebooks only: a Markdown page's Colab button would open nothing
-    mine = [
-        b for b in buttons if COLAB_HOST in b.get("url", "") and not b["url"].endswith(".ipynb")
-    ]
-    for button in mine:
-        buttons.remove(button)
-        changed = True
+    kept = [b for b in buttons if COLAB_HOST not in b.get("url", "") or b["url"].endswith(".ipynb")]
+    changed = len(kept) < len(buttons)
+    buttons[:] = kept
     for button in buttons:
         changed |= point_colab_buttons(button.get("buttons", []), pagename, exists)
         url = button.get("url", "")
-        own = f"/{pagename}.ipynb"
         if COLAB_HOST not in url or copy is None or not url.endswith(own):
             continue
         if not exists(copy):
