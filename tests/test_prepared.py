@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from fakes import write_ckplus
 from prepared_fakes import small_imageset, write_prepared
 
 from adfl_teach.data import cache as cache_module
+from adfl_teach.data import prepare as prepare_module
 from adfl_teach.data.folds import check_folds
-from adfl_teach.data.prepared import load_prepared
+from adfl_teach.data.prepare import prepare
+from adfl_teach.data.prepared import PROVENANCE_KEYS, load_prepared
 
 CLASSES = ("neutral", "anger", "happiness", "sadness", "surprise")
 CANVAS = (32, 28)
@@ -27,11 +31,31 @@ def test_content_hash_covers_manifest_dataset_json_and_every_image(prepared):
     first = load_prepared(prepared).content_hash()
     assert first == load_prepared(prepared).content_hash() and len(first) == 64
     seen = {first}
-    for rel in ("dataset.json", "manifest.csv", load_prepared(prepared).paths[7]):
+    info = json.loads((prepared / "dataset.json").read_text())
+    (prepared / "dataset.json").write_text(json.dumps({**info, "skipped": ["one more"]}))
+    seen.add(load_prepared(prepared).content_hash())
+    for rel in ("manifest.csv", load_prepared(prepared).paths[7]):
         path = prepared / rel
         path.write_bytes(path.read_bytes() + b"\n")  # one byte more
         seen.add(load_prepared(prepared).content_hash())
     assert len(seen) == 4
+
+
+def test_the_same_database_prepared_elsewhere_and_later_keeps_its_hash(tmp_path, monkeypatch):
+    """Where and when a dataset was prepared is not its content: a study archived on one
+    machine must continue on the next, where the database is prepared again."""
+    rows = [(f"S{k:03d}", "001", 4, (k - 1) % 7 + 1) for k in range(1, 11)]
+    first = prepare("ckplus", write_ckplus(tmp_path / "a" / "CK+", rows), tmp_path / "pa",
+                    progress=False)  # fmt: skip
+    monkeypatch.setattr(prepare_module.time, "strftime", lambda fmt: "2031-01-01T00:00:00")
+    again = prepare("ckplus", write_ckplus(tmp_path / "b" / "CK+", rows), tmp_path / "pb",
+                    progress=False)  # fmt: skip
+    info = {name: json.loads((p / "dataset.json").read_text()) for name, p in
+            (("first", first), ("again", again))}  # fmt: skip
+    for key in PROVENANCE_KEYS:
+        if key != "seconds":  # (the duration may happen to agree)
+            assert info["first"][key] != info["again"][key], key
+    assert load_prepared(first).content_hash() == load_prepared(again).content_hash()
 
 
 def test_cache_is_built_once_reused_and_invalidated(prepared, monkeypatch):

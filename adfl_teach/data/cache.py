@@ -3,8 +3,9 @@
 ``DIR/cache/images_<H>x<W>_<hash>.npy`` holds all images as uint8 ``(N, 3, H, W)``, resized
 (``cv2.INTER_AREA``) to one canvas, so the ~5k PNGs of CK+ are decoded once, not every run.
 ``<hash>`` is the start of :func:`content_hash`, which covers ``manifest.csv``,
-``dataset.json`` and the bytes of every listed image: re-preparing, editing the manifest or
-editing a single PNG on disk makes the old cache unused (and it is replaced). The cache is
+``dataset.json`` (without where and when it was prepared) and the bytes of every listed
+image: editing the manifest or a single PNG on disk makes the old cache unused (and it is
+replaced). The cache is
 written to a temporary file with ordinary permissions and renamed, so an interrupted build
 never leaves a broken cache. Only files of the cache's own name pattern are ever removed.
 """
@@ -35,15 +36,23 @@ def _file_bytes(path: Path, listed_in: str) -> bytes:
         raise DatasetError(f"{path}: cannot read ({err.strerror}; listed in {listed_in})") from None
 
 
-def content_hash(root: Path, files: list[str], paths) -> str:
-    """SHA-256 (hex) of the files ``files`` (e.g. manifest and dataset.json) and the images at
+def content_hash(root: Path, files: list[str], paths, described: dict[str, bytes]) -> str:
+    """SHA-256 (hex) of the files ``files`` (e.g. the manifest), the ``described`` contents
+    (name: bytes, e.g. the dataset description without its provenance) and the images at
     ``paths`` (relative to ``root``), each with its name and length, so that any change of
     names, order or bytes changes the hash."""
     digest = hashlib.sha256()
-    for rel in [*files, *paths]:
-        data = _file_bytes(root / rel, "the manifest" if rel not in files else "the dataset")
+
+    def add(rel: str, data: bytes) -> None:
         digest.update(f"{rel}\0{len(data)}\0".encode())
         digest.update(data)
+
+    for rel in files:
+        add(rel, _file_bytes(root / rel, "the dataset"))
+    for rel, data in described.items():
+        add(rel, data)
+    for rel in paths:
+        add(rel, _file_bytes(root / rel, "the manifest"))
     return digest.hexdigest()
 
 

@@ -22,12 +22,17 @@ layout into this format; training only ever reads this format::
 The manifest is UTF-8 (a byte-order mark is accepted). ``dataset.json``'s ``neutral_index``
 must name the class ``neutral``. :meth:`PreparedDataset.content_hash` fingerprints the whole
 dataset (manifest, ``dataset.json`` and every image's bytes); it names the image cache
-(:mod:`adfl_teach.data.cache`) and identifies the dataset of a run.
+(:mod:`adfl_teach.data.cache`) and identifies the dataset of a run. The fields of
+``dataset.json`` that say where and when the dataset was prepared (:data:`PROVENANCE_KEYS`)
+are left out of it: the same database prepared again, on another machine or in another
+folder, is the same dataset, so a run (or a study's archive) made on one machine continues
+on the next.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -44,10 +49,14 @@ DATASET_JSON = "dataset.json"
 COLUMNS = ("path", "subject", "sequence", "frame", "label", "label_name", "fold")
 FORMAT_VERSION = 1
 NEUTRAL = "neutral"
+#: ``dataset.json`` fields that record where and when a dataset was prepared, not what it
+#: holds; :meth:`PreparedDataset.content_hash` leaves them out.
+PROVENANCE_KEYS = ("source", "source_root", "seconds", "created")
 
 __all__ = [
     "COLUMNS",
     "DATASET_JSON",
+    "PROVENANCE_KEYS",
     "MANIFEST",
     "DatasetError",
     "PreparedDataset",
@@ -206,12 +215,17 @@ class PreparedDataset:
     def content_hash(self) -> str:
         """SHA-256 (hex) of ``manifest.csv``, ``dataset.json`` and every listed image's bytes.
 
-        The dataset's fingerprint: a re-prepared dataset, an edited manifest or a single
-        edited PNG gives another hash. Computed once per object (reads every image file).
+        The dataset's fingerprint: an edited manifest, an edited field of ``dataset.json`` or
+        a single edited PNG gives another hash. ``dataset.json`` enters without its
+        :data:`PROVENANCE_KEYS` (the source folder, the time and duration of preparing), so
+        re-preparing the same database elsewhere or later keeps the hash. Computed once per
+        object (reads every image file).
         """
         if self._content_hash is None:
+            content = {k: v for k, v in self.info.items() if k not in PROVENANCE_KEYS}
+            described = json.dumps(content, sort_keys=True).encode()
             self._content_hash = cache.content_hash(
-                self.root, [MANIFEST, DATASET_JSON], self.paths.tolist()
+                self.root, [MANIFEST], self.paths.tolist(), {DATASET_JSON: described}
             )
         return self._content_hash
 
