@@ -32,24 +32,21 @@ def main(out: Path, ledger_path: Path) -> None:
         path = prepared / "dataset.json"
         info = json.loads(path.read_text())
         entry = ledger.get(rel)
-        if entry is None:
-            entry = ledger[rel] = {
-                "created": info["created"],
-                "seconds": info["seconds"],
-                "fingerprint": load_prepared(prepared).content_hash(),
-            }
-            print(f"{prepared}: rendered for the first time; added to {ledger_path}")
-        elif (info["created"], info["seconds"]) != (entry["created"], entry["seconds"]):
+        if entry and (info["created"], info["seconds"]) != (entry["created"], entry["seconds"]):
             info.update(created=entry["created"], seconds=entry["seconds"])
-            path.write_text(json.dumps(info, indent=2) + "\n")
+            path.write_text(json.dumps(info, indent=2) + "\n")  # as that commit's prepare writes it
         found = load_prepared(prepared).content_hash()
-        if found != entry["fingerprint"]:
+        if entry is None:
+            ledger[rel] = {"created": info["created"], "seconds": info["seconds"],
+                           "fingerprint": found}  # fmt: skip
+            ledger_path.write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
+            print(f"{prepared}: rendered for the first time; added to {ledger_path}")
+        elif found != entry["fingerprint"]:
             sys.exit(
                 f"{path}: the database's fingerprint is {found}, its records' "
                 f"{entry['fingerprint']}; this machine renders another database, the study "
                 "cannot continue here"
             )
-        ledger_path.write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
         print(f"{prepared}: fingerprint {found[:16]} as recorded")
 
 

@@ -5,9 +5,8 @@
 ``<hash>`` is the start of :func:`content_hash`, which covers ``manifest.csv``,
 ``dataset.json`` (without where and when it was prepared) and the bytes of every listed
 image: editing the manifest or a single PNG on disk makes the old cache unused (and it is
-replaced). The cache is
-written to a temporary file with ordinary permissions and renamed, so an interrupted build
-never leaves a broken cache. Only files of the cache's own name pattern are ever removed.
+replaced). The cache is written to a temporary file with ordinary permissions and renamed,
+so an interrupted build never leaves a broken cache. Only files of the cache's own name pattern are ever removed.
 """
 
 from __future__ import annotations
