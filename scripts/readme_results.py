@@ -58,6 +58,9 @@ def study_section(study_dir: Path) -> str:
             f"\n\n`{grid['command']}`: validation accuracy per grid point (never a test fold), "
             "mean over seeds with a 95 % CI over seeds.\n\n" + study_findings.grid_table(grid)
         )
+        reading = study_findings.grid_text(grid)
+        if reading:
+            text += "\n\n" + reading
     return text
 
 

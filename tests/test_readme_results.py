@@ -59,5 +59,12 @@ def test_the_section_opens_with_the_studys_verdict_and_grid(tmp_path):
     assert text.startswith("**The study (chapter 14's answer).** ")
     assert "| lr | schedule | epochs |" in text
     assert text.index("The study") < text.index("The first reproduction")
+    from adfl_teach.experiments import study_findings
+    from adfl_teach.runtime import read_json
+
+    grid = read_json(ROOT / "book/data/study_grid.json", expect=dict)
+    reading = study_findings.grid_text(grid)
+    assert reading  # the committed grid is complete; its reading follows its table
+    assert text.index("| lr | schedule") < text.index(reading) < text.index("The first reproduction")
     empty = readme_results.section(report, earlier, tmp_path)
     assert "The study has not run yet" in empty and "| lr |" not in empty

@@ -7,7 +7,9 @@ from adfl_teach.experiments import study
 from adfl_teach.experiments.study_findings import (
     PAPER_GAIN_CKPLUS,
     grid_table,
+    grid_text,
     plateau_text,
+    runs_table,
     truth_table,
     verdict_text,
 )
@@ -30,6 +32,20 @@ def model(accs_per_seed):
         {s: {k: result(a) for k, a in enumerate(accs)} for s, accs in enumerate(accs_per_seed)},
         FOLDS,
     )
+
+
+def run(report, total=None):
+    """A headline run row: the model's report with its jobs wanted (default: all done)."""
+    return {**report, "jobs_total": report["jobs_done"] if total is None else total,
+            "lr": 2e-3, "schedule": "constant", "epochs": 45, "lambda_n": 10.0}  # fmt: skip
+
+
+def headline_report(adfl, base, base_total=None):
+    return {
+        "folds": FOLDS,
+        "runs": {"adfl": run(adfl), "baseline": run(base, base_total)},
+        "comparisons": {"adfl - baseline": study.paired_difference(adfl, base)},
+    }
 
 
 def grid_report(complete=True):
@@ -57,11 +73,7 @@ def test_an_incomplete_grid_gives_progress_and_no_verdict():
 def test_the_verdict_quotes_the_headline():
     grid = grid_report()
     adfl, base = model([[0.8, 0.8], [0.82, 0.8], [0.81, 0.8]]), model([[0.7] * 2] * 3)
-    headline = {
-        "folds": FOLDS,
-        "runs": {"adfl": adfl, "baseline": base},
-        "comparisons": {"adfl - baseline": study.paired_difference(adfl, base)},
-    }
+    headline = headline_report(adfl, base)
     text = verdict_text(grid, headline)
     assert "ADFL is better than its baseline here" in text
     assert f"ADFL scores {100 * adfl['mean']:.2f} %" in text
@@ -69,6 +81,39 @@ def test_the_verdict_quotes_the_headline():
     assert f"{PAPER_GAIN_CKPLUS:+.2f}" == "+3.98" and "+3.98" in text
     headline["comparisons"]["adfl - baseline"]["verdict"] = "no difference shown"
     assert "show no difference" in verdict_text(grid, headline)
+
+
+def test_a_complete_grid_names_its_choice_and_the_headline_progress_but_no_verdict():
+    grid = grid_report()
+    chosen = grid["selection"]
+    for headline, state in (
+        (None, "has not started"),
+        # the baseline has 6 of its 12 jobs: a partial comparison exists, still no verdict
+        (headline_report(model([[0.8, 0.8]] * 3), model([[0.7, 0.7]] * 3), 12), "(12 of 18 jobs)"),
+    ):
+        text = verdict_text(grid, headline)
+        assert text.startswith("The grid is complete (24 jobs")
+        assert f"ADFL: {chosen['adfl']}; baseline: {chosen['baseline']}" in text
+        assert state in text and "no verdict yet" in text
+        assert "ADFL is better" not in text and "ADFL scores" not in text
+        assert "under its table" in text
+    table = runs_table(headline, "headline")
+    assert "(so far; running: 6 of 12 jobs)" in table
+    assert "(interim, not a verdict: ADFL helps" in table
+
+
+def test_grid_text_counts_signs_intervals_and_budgets():
+    grid = grid_report()
+    text = grid_text(grid)
+    assert "ADFL is below its baseline at 1 of 2 grid points" in text
+    low, high = sorted(100 * r["difference"]["mean"] for r in grid["points"].values())
+    assert f"from {low:+.2f} to {high:+.2f} points" in text
+    first, second = (study.GRID[0].name, study.GRID[1].name)
+    assert f"excludes 0 only for 'ADFL hurts' at {first} and 'ADFL helps' at {second}." in text
+    grid["points"][second]["difference"]["ci95"] = [-0.01, 0.05]
+    grid["points"][second]["difference"]["verdict"] = "no difference shown"
+    assert f"only for 'ADFL hurts' at {first}." in grid_text(grid)
+    assert grid_text(grid_report(complete=False)) == ""
 
 
 def test_the_grid_table_has_a_line_per_point_with_intervals():
@@ -86,8 +131,15 @@ def test_the_grid_table_has_a_line_per_point_with_intervals():
 
 
 def test_plateau_text_reports_the_last_fifth_gain():
-    text = plateau_text(grid_report())
+    grid = grid_report()
+    text = plateau_text(grid)
     assert "adfl +20.0" in text  # 0.8 -> 1.0 over the last epoch of five
+    assert f"Still gaining more than 1 point at the end: {study.GRID[0].name} (adfl, +20.0)" in text
+    assert "That includes adfl's and baseline's chosen point" in text
+    for row in grid["points"].values():  # flat at the end: a plateau, nothing flagged
+        for m in row["models"].values():
+            m["curves"]["train_accuracy"][-1] = m["curves"]["train_accuracy"][-2] + 0.01
+    assert "Still gaining" not in plateau_text(grid)
 
 
 def test_truth_table_lists_each_feature():
@@ -146,7 +198,7 @@ def test_runs_table_says_not_run_and_lists_runs_with_their_comparisons():
     report = {
         "folds": FOLDS,
         "runs": {
-            "adfl": {**row, **adfl},
+            "adfl": {**row, **adfl, "jobs_total": 6},
             "baseline": {**row, **base, "mean": None, "jobs_done": 3, "jobs_total": 20},
         },
         "comparisons": {"adfl - baseline": study.paired_difference(adfl, base)},
@@ -163,5 +215,8 @@ def test_the_brief_gives_the_studys_progress_then_its_verdict():
     assert "still running (12 of 24 grid jobs)" in study_in_brief(grid_report(False), None)
     grid = grid_report()
     adfl, base = model([[0.6, 0.6]] * 3), model([[0.7, 0.7], [0.72, 0.7], [0.69, 0.7]])
-    headline = {"comparisons": {"adfl - baseline": study.paired_difference(adfl, base)}}
+    headline = headline_report(adfl, base)
     assert study_in_brief(grid, headline).endswith("over 3 seeds: ADFL hurts (chapter 14).")
+    running = study_in_brief(grid, headline_report(adfl, base, 20))
+    assert "is running (12 of 26 jobs), so chapter 14 gives no verdict yet." in running
+    assert "has not started" in study_in_brief(grid, None)

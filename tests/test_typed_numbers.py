@@ -96,5 +96,5 @@ def test_the_readme_results_type_no_number_the_data_do_not_give():
 
 
 def test_a_typed_finding_is_caught():
-    prose = "ADFL gains 7.31 points (p = 0.98765), as the paper's 98.17 % suggests"
-    assert typed_numbers(prose) - allowed_numbers() == {"7.31", "0.98765"}
+    prose = "ADFL gains 7.31946 points (p = 0.98765), as the paper's 98.17 % suggests"
+    assert typed_numbers(prose) - allowed_numbers() == {"7.31946", "0.98765"}

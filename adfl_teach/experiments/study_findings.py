@@ -5,6 +5,8 @@ nothing is typed in. A report that is missing or incomplete says so instead of a
 
 from __future__ import annotations
 
+import numpy as np
+
 from adfl_teach.experiments.stats import ci_text
 from adfl_teach.experiments.summary import TABLE_2, TABLE_2_NAMES
 
@@ -62,25 +64,120 @@ def grid_table(grid: dict) -> str:
     return "\n".join(lines)
 
 
+#: Points of training accuracy gained over the last fifth of the epochs above which a run
+#: is called still rising (not at a plateau).
+RISING = 1.0
+
+
 def plateau_text(grid: dict) -> str:
     """Whether each model's training accuracy had stopped rising at the end of each point:
-    the gain over the last fifth of the epochs (mean over seeds and folds)."""
-    parts = []
+    the gain over the last fifth of the epochs (mean over seeds and folds); the points that
+    gained more than :data:`RISING`, and whether a model's chosen point is among them."""
+    parts, rising = [], []
     for name, row in grid["points"].items():
         gains = []
         for model in ("adfl", "baseline"):
             curve = row["models"][model].get("curves", {}).get("train_accuracy")
             if curve:
                 tail = max(1, len(curve) // 5)
-                gains.append(f"{model} {100 * (curve[-1] - curve[-1 - tail]):+.1f}")
+                gain = 100 * (curve[-1] - curve[-1 - tail])
+                gains.append(f"{model} {gain:+.1f}")
+                if round(gain, 1) > RISING:  # as printed
+                    rising.append(f"{name} ({model}, {gain:+.1f})")
         if gains:
             parts.append(f"{name}: {', '.join(gains)}")
     if not parts:
         return "No grid point has finished a seed yet."
-    return (
+    text = (
         "Training accuracy gained over the last fifth of the epochs (points; near 0 = a "
         "plateau): " + "; ".join(parts) + "."
     )
+    if rising:
+        text += f" Still gaining more than {RISING:g} point at the end: " + ", ".join(rising) + "."
+        chosen = [f"{m}'s" for m, point in grid.get("selection", {}).items()
+                  if point and any(r.startswith(f"{point} ({m}") for r in rising)]  # fmt: skip
+        if chosen:
+            text += (
+                f" That includes {' and '.join(chosen)} chosen point: the validation choice "
+                "may be a model stopped while still learning, not a finished one."
+            )
+    return text
+
+
+def headline_complete(headline: dict | None) -> bool:
+    """Whether every run of the headline (or of another test-scored phase's report) has all
+    its jobs: only then is there a verdict."""
+    return headline is not None and all(
+        row["jobs_done"] == row["jobs_total"] for row in headline["runs"].values()
+    )
+
+
+def headline_state(headline: dict | None) -> str:
+    """Where the headline stands, as a clause: not started, or its jobs done so far."""
+    if headline is None:
+        return "The headline, which scores them once on the test folds, has not started"
+    done = sum(row["jobs_done"] for row in headline["runs"].values())
+    total = sum(row["jobs_total"] for row in headline["runs"].values())
+    return (
+        f"The headline, which scores them once on the test folds, is running ({done} of "
+        f"{total} jobs)"
+    )
+
+
+def _complete_points(grid: dict) -> dict:
+    """The grid points whose jobs are all done and whose difference has an interval."""
+    return {
+        name: row
+        for name, row in grid["points"].items()
+        if row["difference"] and row["difference"].get("ci95") is not None
+        and sum(m["jobs_done"] for m in row["models"].values()) == row["jobs_total"]
+    }
+
+
+def grid_text(grid: dict) -> str:
+    """What the grid alone says (validation subjects, never a test fold): the sign of
+    ADFL - baseline at each complete point, where its interval excludes 0, how the gap moves
+    with the budget, and why a small BH-adjusted p can sit beside an interval that
+    includes 0."""
+    points = _complete_points(grid)
+    if not points:
+        return ""
+    diffs = {name: row["difference"] for name, row in points.items()}
+    below = [n for n, d in diffs.items() if d["mean"] < 0]
+    means = [100 * d["mean"] for d in diffs.values()]
+    sign = f"below its baseline at {len(below)} of {len(diffs)} grid points"
+    if len(below) < len(diffs) / 2:
+        sign = f"above its baseline at {len(diffs) - len(below)} of {len(diffs)} grid points"
+    text = (
+        f"On validation subjects ADFL is {sign} (ADFL - baseline from {min(means):+.2f} "
+        f"to {max(means):+.2f} points)"
+    )
+    decided = {v: [n for n, d in diffs.items() if d["verdict"] == v]
+               for v in ("ADFL hurts", "ADFL helps")}  # fmt: skip
+    found = [f"'{v}' at {', '.join(names)}" for v, names in decided.items() if names]
+    text += (
+        "; the 95 % interval over seeds excludes 0 only for " + " and ".join(found)
+        if found
+        else "; at none of them does the 95 % interval over seeds exclude 0"
+    ) + "."
+    budgets = sorted({points[n]["budget"] for n in points})
+    if len(budgets) > 1:
+        gaps = []
+        for b in budgets:
+            at = [d["mean"] for n, d in diffs.items() if points[n]["budget"] == b]
+            gaps.append(f"{100 * np.mean(at):+.2f} at {b:g}x ({len(at)} point{'s' * (len(at) > 1)})")
+        text += " Mean ADFL - baseline by budget (points): " + ", ".join(gaps) + "."
+    split = [n for n, d in diffs.items() if d.get("wilcoxon_p_bh", 1.0) < 0.05
+             and d["ci95"][0] <= 0 <= d["ci95"][1]]  # fmt: skip
+    if split:
+        seeds = len(next(iter(diffs.values()))["seeds"])
+        text += (
+            f" At {len(split)} of these points the BH-adjusted Wilcoxon p is below 0.05 while "
+            "the interval includes 0: the test pairs the folds (each averaged over the seeds), "
+            f"the interval the {seeds} seeds, and the decision rule, fixed before the runs, "
+            "reads the interval; the headline's 10 seeds are there to narrow it."
+        )
+    return text
 
 
 def verdict_text(grid: dict | None, headline: dict | None) -> str:
@@ -89,12 +186,19 @@ def verdict_text(grid: dict | None, headline: dict | None) -> str:
     if grid is None:
         return "The study has not run yet (`adfl-teach study all`)."
     done, wanted = jobs_progress(grid["points"])
-    if None in grid["selection"].values() or headline is None:
+    if None in grid["selection"].values():
         return (
             f"The study is still running: {done} of {wanted} grid jobs are done, and the "
             "settings are chosen only when the whole grid is, so there is no verdict yet. "
             "What is measured so far is below, each number with its spread; none of it is "
             "scored on a test fold."
+        )
+    if not headline_complete(headline):
+        return (
+            f"The grid is complete ({wanted} jobs, scored on validation subjects only) and "
+            f"chose ADFL: {grid['selection']['adfl']}; baseline: "
+            f"{grid['selection']['baseline']}. {headline_state(headline)}, so there is no "
+            "verdict yet. What the grid itself says, on validation subjects, is under its table."
         )
     runs, comparison = headline["runs"], headline["comparisons"]["adfl - baseline"]
     adfl, base = runs["adfl"], runs["baseline"]
@@ -120,11 +224,18 @@ def study_in_brief(grid: dict | None, headline: dict | None) -> str:
     if grid is None:
         return "The study that chooses the settings on validation subjects has not run yet."
     done, wanted = jobs_progress(grid["points"])
-    if None in grid["selection"].values() or headline is None:
+    if None in grid["selection"].values():
         return (
             "That is the preset's setting, chosen before any validation split; the study that "
             f"chooses the settings on validation subjects is still running ({done} of {wanted} "
             "grid jobs), so chapter 14 gives no verdict yet."
+        )
+    if not headline_complete(headline):
+        return (
+            "That is the preset's setting, chosen before any validation split; the study has "
+            "chosen the settings on validation subjects (its whole grid), but "
+            f"{headline_state(headline)[0].lower()}{headline_state(headline)[1:]}, so "
+            "chapter 14 gives no verdict yet."
         )
     comparison = headline["comparisons"]["adfl - baseline"]
     return (
@@ -206,20 +317,24 @@ def runs_table(report: dict | None, phase: str) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, row in report["runs"].items():
-        accuracy = (
-            f"{pct(row['mean'])} {ci_text(row.get('ci95'))}"
-            if row.get("mean") is not None
-            else f"running: {row['jobs_done']} of {row['jobs_total']} jobs"
-        )
+        running = f"running: {row['jobs_done']} of {row['jobs_total']} jobs"
+        if row.get("mean") is None:
+            accuracy = running
+        else:
+            accuracy = f"{pct(row['mean'])} {ci_text(row.get('ci95'))}"
+            if row["jobs_done"] < row["jobs_total"]:
+                accuracy += f" (so far; {running})"
         lines.append(
             f"| {name} | {row['lr']:g} | {row['schedule']} | {row['epochs']} | "
             f"{row['lambda_n']:g} | {len(row['seeds'])} x {len(report['folds'])} | {accuracy} |"
         )
+    interim = "" if headline_complete(report) else "interim, not a verdict: "
     for name, diff in report.get("comparisons", {}).items():
         if diff is not None:
             p = diff.get("wilcoxon_p_bh")
             lines.append(
-                f"\n{name}: {points(diff)} points over {len(diff['seeds'])} seeds ({diff['verdict']}"
+                f"\n{name}: {points(diff)} points over {len(diff['seeds'])} seeds ({interim}"
+                f"{diff['verdict']}"
                 + ("" if p is None else f"; BH-adjusted Wilcoxon p = {p:.3f}")
                 + ")."
             )
