@@ -26,7 +26,7 @@ step() {
 }
 # pytest exits 5 when it collects nothing: that must fail, and does (set -e).
 step "lint (ruff)" bash -c "$PY -m ruff check . && $PY -m ruff format --check ."
-step "unit tests" $PY -m pytest tests -q -p no:cacheprovider
+step "unit tests" $PY -m pytest tests -q -p no:cacheprovider --durations=15  # the slowest, to keep CI short
 step "package (build)" bash -c "rm -rf _build/dist && $PY -m build -q --outdir _build/dist . && $PY -m twine check --strict _build/dist/*"
 step "notebooks (nbval)" $PY -m pytest --nbval-lax book -q -p no:cacheprovider
 # Each chapter alone, as Colab runs it: copied into an empty folder, a fresh venv with the
