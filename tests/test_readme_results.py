@@ -65,6 +65,8 @@ def test_the_section_opens_with_the_studys_verdict_and_grid(tmp_path):
     grid = read_json(ROOT / "book/data/study_grid.json", expect=dict)
     reading = study_findings.grid_text(grid)
     assert reading  # the committed grid is complete; its reading follows its table
-    assert text.index("| lr | schedule") < text.index(reading) < text.index("The first reproduction")
+    assert (
+        text.index("| lr | schedule") < text.index(reading) < text.index("The first reproduction")
+    )
     empty = readme_results.section(report, earlier, tmp_path)
     assert "The study has not run yet" in empty and "| lr |" not in empty

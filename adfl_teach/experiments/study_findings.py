@@ -129,7 +129,8 @@ def _complete_points(grid: dict) -> dict:
     return {
         name: row
         for name, row in grid["points"].items()
-        if row["difference"] and row["difference"].get("ci95") is not None
+        if row["difference"]
+        and row["difference"].get("ci95") is not None
         and sum(m["jobs_done"] for m in row["models"].values()) == row["jobs_total"]
     }
 
@@ -165,7 +166,9 @@ def grid_text(grid: dict) -> str:
         gaps = []
         for b in budgets:
             at = [d["mean"] for n, d in diffs.items() if points[n]["budget"] == b]
-            gaps.append(f"{100 * np.mean(at):+.2f} at {b:g}x ({len(at)} point{'s' * (len(at) > 1)})")
+            gaps.append(
+                f"{100 * np.mean(at):+.2f} at {b:g}x ({len(at)} point{'s' * (len(at) > 1)})"
+            )
         text += " Mean ADFL - baseline by budget (points): " + ", ".join(gaps) + "."
     split = [n for n, d in diffs.items() if d.get("wilcoxon_p_bh", 1.0) < 0.05
              and d["ci95"][0] <= 0 <= d["ci95"][1]]  # fmt: skip
