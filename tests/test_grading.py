@@ -180,6 +180,10 @@ def test_grading_a_folder_gives_points_per_question_to_three_submissions(tmp_pat
     monkeypatch.setenv("ADFL_PRESET", os.environ.get("ADFL_PRESET") or "smoke")
     monkeypatch.setenv("ADFL_PROGRESS", "0")
     monkeypatch.setenv("ADFL_HOME", str(tmp_path / "home"))
+    # the kernels import this checkout's package, not whichever copy pip last installed
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
     folder = tmp_path / "submissions"
     folder.mkdir()
     correct = {ANSWER_CELLS[q]: solution_source(q) for q in ANSWER_CELLS}
