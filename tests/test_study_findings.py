@@ -100,6 +100,10 @@ def test_a_complete_grid_names_its_choice_and_the_headline_progress_but_no_verdi
     table = runs_table(headline, "headline")
     assert "(so far; running: 6 of 12 jobs)" in table
     assert "(interim, not a verdict: ADFL helps" in table
+    one = headline_report(model([[0.8, 0.8]] * 3), model([[0.7, 0.7]]), 12)  # one seed done
+    table = runs_table(one, "headline")
+    assert "| 70.00 (one seed: no interval) (so far; running: 2 of 12 jobs) |" in table
+    assert "adfl - baseline: +10.00 points on one seed so far (an anecdote" in table
 
 
 def test_grid_text_counts_signs_intervals_and_budgets():

@@ -324,7 +324,7 @@ def runs_table(report: dict | None, phase: str) -> str:
         if row.get("mean") is None:
             accuracy = running
         else:
-            accuracy = f"{pct(row['mean'])} {ci_text(row.get('ci95'))}"
+            accuracy = _accuracy_cell(row)
             if row["jobs_done"] < row["jobs_total"]:
                 accuracy += f" (so far; {running})"
         lines.append(
@@ -333,7 +333,12 @@ def runs_table(report: dict | None, phase: str) -> str:
         )
     interim = "" if headline_complete(report) else "interim, not a verdict: "
     for name, diff in report.get("comparisons", {}).items():
-        if diff is not None:
+        if diff is not None and diff.get("ci95") is None:
+            lines.append(
+                f"\n{name}: {100 * diff['mean']:+.2f} points on one seed so far (an anecdote: "
+                "no interval, no verdict)."
+            )
+        elif diff is not None:
             p = diff.get("wilcoxon_p_bh")
             lines.append(
                 f"\n{name}: {points(diff)} points over {len(diff['seeds'])} seeds ({interim}"
