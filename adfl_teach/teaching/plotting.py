@@ -187,11 +187,10 @@ def plot_history(history: Sequence[dict], keys: Sequence[str], title: str | None
     return fig
 
 
-def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, title=None):
-    """A seaborn heatmap of an ``(N, N)`` confusion matrix (rows: true, columns: predicted).
-
-    ``normalize`` divides each row by its total (rows without samples stay 0).
-    """
+def confusion_heatmap(ax, confusion, classes: Sequence[str], normalize: bool = True) -> None:
+    """Draw an ``(N, N)`` confusion matrix (rows: true, columns: predicted) on ``ax`` as a
+    seaborn heatmap; ``normalize`` divides each row by its total (rows without samples
+    stay 0)."""
     import seaborn as sns
 
     matrix = np.asarray(confusion, dtype=float)
@@ -200,8 +199,6 @@ def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, ti
     if normalize:
         totals = matrix.sum(axis=1, keepdims=True)
         matrix = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
-    fig, axes = subplots(size=(4.6, 3.8))
-    ax = axes[0, 0]
     sns.heatmap(
         matrix,
         annot=True,
@@ -215,6 +212,16 @@ def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, ti
     )
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
+
+
+def plot_confusion(confusion, classes: Sequence[str], normalize: bool = True, title=None):
+    """A seaborn heatmap of an ``(N, N)`` confusion matrix (rows: true, columns: predicted).
+
+    ``normalize`` divides each row by its total (rows without samples stay 0).
+    """
+    fig, axes = subplots(size=(4.6, 3.8))
+    ax = axes[0, 0]
+    confusion_heatmap(ax, confusion, classes, normalize)
     if title:
         ax.set_title(title)
     fig.tight_layout()

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from adfl_teach.teaching.plotting import chance_line, palette, subplots
+from adfl_teach.experiments.class_recall import pooled_confusion
+from adfl_teach.teaching.plotting import chance_line, confusion_heatmap, palette, subplots
 
 MODEL_NAMES = {"adfl": "ADFL", "baseline": "baseline"}
 
@@ -102,4 +103,21 @@ def plot_truth(truth: dict):
         ax.set_ylabel("R^2 on the test fold")
     if models:
         axes.flat[0].legend(loc="best")
+    return fig
+
+
+def plot_confusions(report: dict, names, classes):
+    """Side by side, each named run's confusion matrix summed over every (seed, fold) of a
+    test-scored report, rows normalised (the share of each true class given each answer);
+    a class no image has and no model answers (neutral, masked) is left out."""
+    matrices = [pooled_confusion(report["runs"][n]) for n in names]
+    used = [c for c in range(len(classes))
+            if any(m[c].sum() or m[:, c].sum() for m in matrices)]  # fmt: skip
+    fig, axes = subplots(1, len(names), size=(3.9 * len(names), 3.8))
+    for ax, name, matrix in zip(axes.flat, names, matrices):
+        confusion_heatmap(ax, matrix[np.ix_(used, used)], [classes[c] for c in used])
+        seeds = len(report["runs"][name]["confusion"])
+        ax.set_title(f"{MODEL_NAMES.get(name, name)} ({seeds} seeds x "
+                     f"{len(report['folds'])} folds)")  # fmt: skip
+    fig.tight_layout()
     return fig
