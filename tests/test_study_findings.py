@@ -197,6 +197,8 @@ def test_runs_table_says_not_run_and_lists_runs_with_their_comparisons():
     from adfl_teach.experiments.study_findings import runs_table
 
     assert "Not run yet" in runs_table(None, "headline")
+    assert "runs once the grid is done" in runs_table(None, "headline")
+    assert "runs once the grid and the headline are done" in runs_table(None, "lambda")
     adfl, base = model([[0.8, 0.8]] * 3), model([[0.7, 0.7], [0.72, 0.7], [0.69, 0.7]])
     row = {"lr": 5e-4, "schedule": "cosine", "epochs": 45, "lambda_n": 10.0}
     report = {

@@ -257,8 +257,7 @@ def regimes_table(regimes: dict) -> str:
     for knob, levels in regimes["regimes"].items():
         for level, row in levels.items():
             models, diff = row["models"], row["difference"]
-            cells = [f"{pct(models[m].get('mean'))} {ci_text(models[m].get('ci95'))}"
-                     for m in ("adfl", "baseline")]  # fmt: skip
+            cells = [_accuracy_cell(models[m]) for m in ("adfl", "baseline")]
             p = "" if not diff or "wilcoxon_p_bh" not in diff else f"{diff['wilcoxon_p_bh']:.3f}"
             default = " (default)" if float(level) == float(regimes["defaults"][knob]) else ""
             lines.append(f"| {knob} | {level}{default} | {cells[0]} | {cells[1]} | "
@@ -286,6 +285,10 @@ def truth_table(truth: dict) -> str:
 
 #: The study's report files (``book/data/study_<phase>.json``) by phase.
 PHASES = ("grid", "headline", "lambda", "regimes", "truth")
+#: The phases whose reports each phase reads (the chosen settings; the headline's runs are
+#: lambda_n = 10, every knob's default level, and the models the ground truth probes).
+NEEDS = {"headline": ("grid",), "lambda": ("grid", "headline"),
+         "regimes": ("grid", "headline"), "truth": ("grid", "headline")}  # fmt: skip
 
 
 def read_reports(locate) -> dict[str, dict | None]:
@@ -304,9 +307,11 @@ def read_reports(locate) -> dict[str, dict | None]:
 
 def not_run(phase: str) -> str:
     """The line a section shows while ``phase`` has no report."""
+    before = NEEDS.get(phase, ())
+    after = f" once the {' and the '.join(before)} {'are' if len(before) > 1 else 'is'} done"
     return (
-        f"*Not run yet*: `adfl-teach study {phase}` starts once the grid is complete "
-        "(no setting is chosen on half a grid)."
+        f"*Not run yet*: `adfl-teach study {phase}` runs{after if before else ''} (no setting "
+        "is chosen on half a grid)."
     )
 
 

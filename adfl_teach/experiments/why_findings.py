@@ -1,0 +1,202 @@
+"""What the study's last two phases say, as sentences computed from their reports: when
+ADFL should help (the data regimes, :mod:`adfl_teach.experiments.regimes`) and why (R^2
+against the synthetic ground truth, :mod:`adfl_teach.experiments.truth`). Both are beyond
+the paper. Nothing is typed in; a phase that has not finished says how far it got.
+
+* Regimes: per knob, ADFL - baseline at each level and the change from its lowest level
+  to its highest, read against the direction the hypothesis (stated before the runs,
+  :data:`HYPOTHESIS`) expects. The levels are different databases with different test
+  people, so the change is an unpaired comparison of the per-seed differences (Welch's t,
+  ``scipy.stats.ttest_ind``), Benjamini-Hochberg adjusted over the knobs.
+* Ground truth: ADFL's R^2 against the control whose B_n never trains, per feature and
+  target, paired by seed (same seeds, same database, same folds: ``scipy.stats.ttest_rel``),
+  Benjamini-Hochberg adjusted over the feature-target pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+from adfl_teach.experiments.stats import mean_ci95
+
+#: The direction in which each knob was expected to move ADFL - baseline (+1: grows with
+#: the level), written before the regimes ran (the regimes module's docstring).
+HYPOTHESIS = {"identity_variety": +1, "intensity": -1, "subjects": +1}
+#: The feature that should hold each target if ADFL disentangles.
+EXPECTED_HOLDER = {"identity": "f_n", "aus": "f_r"}
+TARGET_NAMES = {"identity": "the identity parameters", "aus": "the AU intensities"}
+
+
+def _points(mean: float, ci) -> str:
+    if ci is None:
+        return f"{100 * mean:+.2f} (one seed)"
+    return f"{100 * mean:+.2f} [{100 * ci[0]:+.2f}, {100 * ci[1]:+.2f}]"
+
+
+def _complete(diff: dict | None) -> bool:
+    return bool(diff) and diff.get("ci95") is not None
+
+
+def regime_trends(regimes: dict) -> dict[str, dict]:
+    """Per knob whose lowest and highest levels both have an interval: the change of
+    ADFL - baseline from the lowest level to the highest (mean, Welch 95 % CI, p, BH p),
+    its sign against :data:`HYPOTHESIS`, and whether the levels move it monotonically."""
+    trends: dict[str, dict] = {}
+    for knob, levels in regimes["regimes"].items():
+        order = sorted(levels, key=float)
+        low, high = levels[order[0]]["difference"], levels[order[-1]]["difference"]
+        if not (_complete(low) and _complete(high)):
+            continue
+        test = scipy_stats.ttest_ind(high["per_seed"], low["per_seed"], equal_var=False)
+        ci = test.confidence_interval(0.95)
+        means = [levels[v]["difference"]["mean"] for v in order
+                 if _complete(levels[v]["difference"])]  # fmt: skip
+        steps = np.sign(np.diff(means))
+        trends[knob] = {
+            "change": float(np.mean(high["per_seed"]) - np.mean(low["per_seed"])),
+            "ci95": [float(ci.low), float(ci.high)],
+            "p": float(test.pvalue),
+            "expected": HYPOTHESIS.get(knob, 0),
+            "monotone": len(means) == len(order) and bool(np.all(steps == steps[0])),
+        }
+    if trends:
+        adjusted = scipy_stats.false_discovery_control([t["p"] for t in trends.values()])
+        for trend, p in zip(trends.values(), adjusted):
+            trend["p_bh"] = float(p)
+    return trends
+
+
+def _default_difference(regimes: dict) -> dict | None:
+    """ADFL - baseline on the default database (every knob's default level reads it)."""
+    defaults = regimes.get("defaults", {})
+    for knob, levels in regimes["regimes"].items():
+        for level, row in levels.items():
+            if knob in defaults and float(level) == float(defaults[knob]):
+                return row["difference"]
+    return None
+
+
+def _where(knob: str, level: str) -> str:
+    return f"{knob} = {level}" if level else knob
+
+
+def regimes_text(regimes: dict | None) -> str:
+    """Where, if anywhere, ADFL wins, and how each knob moves ADFL - baseline against the
+    hypothesis; or how far the phase has got."""
+    if regimes is None:
+        return ""
+    defaults = regimes.get("defaults", {})
+    cells = [(knob, level, row["difference"]) for knob, levels in regimes["regimes"].items()
+             for level, row in levels.items()
+             if float(level) != float(defaults.get(knob, float("nan")))]  # fmt: skip
+    cells.append(("the default database", "", _default_difference(regimes)))
+    done = [c for c in cells if _complete(c[2])]
+    if len(done) < len(cells):
+        return (
+            f"The regimes are running: {len(done)} of {len(cells)} databases (the default and "
+            "each regime) have every seed, so "
+            "no level-to-level reading yet (each finished level's line is in the table)."
+        )
+    wins = [_where(k, v) for k, v, d in done if d["verdict"] == "ADFL helps"]
+    losses = [_where(k, v) for k, v, d in done if d["verdict"] == "ADFL hurts"]
+    best = max(done, key=lambda c: c[2]["mean"])
+    text = (
+        f"ADFL beats its baseline (95 % interval over seeds above 0) at {', '.join(wins)}"
+        if wins
+        else f"ADFL beats its baseline in none of the {len(done)} regimes; its best is "
+        f"{_where(best[0], best[1])}, ADFL - baseline "
+        f"{_points(best[2]['mean'], best[2]['ci95'])} "
+        "points"
+    )
+    text += f"; it is behind (interval below 0) at {', '.join(losses)}." if losses else "."
+    for knob, trend in regime_trends(regimes).items():
+        levels = sorted(regimes["regimes"][knob], key=float)
+        said = "as the hypothesis expected" if np.sign(trend["change"]) == trend[
+            "expected"] else "against the hypothesis"  # fmt: skip
+        shown = trend["ci95"][0] > 0 or trend["ci95"][1] < 0
+        text += (
+            f" From {knob} = {levels[0]} to {levels[-1]}, ADFL - baseline changes by "
+            f"{_points(trend['change'], trend['ci95'])} points ({said}"
+            f"{', through every level' if trend['monotone'] else ', not monotonically'}; "
+            f"Welch p = {trend['p']:.3f}, BH-adjusted {trend['p_bh']:.3f}): "
+            + ("a change the seeds show." if shown else "the seeds do not show a change.")
+        )
+    return text
+
+
+def truth_differences(truth: dict, control: str = "no-adversary") -> dict[tuple, dict]:
+    """``{(feature, target): ADFL - control}`` over the seeds both finished: mean, paired
+    95 % CI, paired t p and its BH adjustment over the pairs."""
+    adfl, other = truth.get("adfl", {}), truth.get(control, {})
+    seeds = [s for s in adfl.get("seeds", []) if s in other.get("seeds", [])]
+    if len(seeds) < 2:
+        return {}
+    out: dict[tuple, dict] = {}
+    for feature, targets in adfl["r2"].items():
+        for target, score in targets.items():
+            theirs = other["r2"].get(feature, {}).get(target)
+            if theirs is None:
+                continue
+            a = dict(zip(adfl["seeds"], score["per_seed"]))
+            b = dict(zip(other["seeds"], theirs["per_seed"]))
+            diff = [a[s] - b[s] for s in seeds]
+            mean, ci = mean_ci95(diff)
+            p = scipy_stats.ttest_rel([a[s] for s in seeds], [b[s] for s in seeds]).pvalue
+            out[(feature, target)] = {
+                "mean": mean,
+                "ci95": ci,
+                "p": float(np.nan_to_num(p, nan=1.0)),
+            }
+    if out:
+        adjusted = scipy_stats.false_discovery_control([d["p"] for d in out.values()])
+        for diff, p in zip(out.values(), adjusted):
+            diff["p_bh"] = float(p)
+    return out
+
+
+def _r2(score: dict) -> str:
+    ci = score["ci95"]
+    return f"{score['mean']:.2f}" + ("" if ci is None else " [{:.2f}, {:.2f}]".format(*ci))
+
+
+def truth_text(truth: dict | None, control: str = "no-adversary") -> str:
+    """Which feature holds each target under ADFL and under the control, and where ADFL's
+    R^2 differs from the control's (paired over seeds, BH-adjusted)."""
+    if truth is None:
+        return ""
+    models = [m for m in ("adfl", control) if truth.get(m, {}).get("r2")]
+    if len(models) < 2:
+        return "The ground-truth phase has not finished both models yet."
+    text = []
+    for target, expected in EXPECTED_HOLDER.items():
+        parts = []
+        for model in models:
+            table = truth[model]["r2"]
+            holder = max(table, key=lambda f: table[f][target]["mean"])
+            name = "ADFL" if model == "adfl" else control
+            parts.append(
+                f"under {name} it is {holder}, as the paper intends (R^2 "
+                f"{_r2(table[holder][target])})"
+                if holder == expected
+                else f"under {name} it is {holder} (R^2 {_r2(table[holder][target])}; "
+                f"{expected}, the paper's holder: {_r2(table[expected][target])})"
+            )
+        text.append(
+            f"The feature that best predicts {TARGET_NAMES[target]} on test people: "
+            + "; ".join(parts) + "."
+        )  # fmt: skip
+    diffs = truth_differences(truth, control)
+    shown = [
+        f"{f} onto {TARGET_NAMES[t]} {d['mean']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+        for (f, t), d in diffs.items()
+        if d["ci95"] is not None and d["p_bh"] < 0.05
+    ]
+    text.append(
+        f"ADFL - {control} in R^2 (paired over {len(truth['adfl']['seeds'])} seeds, BH over "
+        f"{len(diffs)} feature-target pairs): "
+        + ("adjusted p below 0.05 for " + "; ".join(shown) if shown
+           else "no pair has an adjusted p below 0.05")
+        + "."
+    )  # fmt: skip
+    return " ".join(text)
