@@ -226,3 +226,30 @@ def test_the_brief_gives_the_studys_progress_then_its_verdict():
     running = study_in_brief(grid, headline_report(adfl, base, 20))
     assert "is running (12 of 26 jobs), so chapter 14 gives no verdict yet." in running
     assert "has not started" in study_in_brief(grid, None)
+
+
+def test_paper_gain_text_places_the_papers_gain_against_the_headline_interval():
+    from adfl_teach.experiments.study_findings import paper_gain_text
+
+    def headline(diff_per_seed):
+        adfl = model([[0.7 + d, 0.7 + d] for d in diff_per_seed])
+        base = model([[0.7, 0.7]] * len(diff_per_seed))
+        row = {"lr": 2e-3, "schedule": "constant", "epochs": 45, "lambda_n": 10.0}
+        return {
+            "folds": FOLDS,
+            "runs": {"adfl": {**row, **adfl, "jobs_total": adfl["jobs_done"]},
+                     "baseline": {**row, **base, "jobs_total": base["jobs_done"]}},
+            "comparisons": {"adfl - baseline": study.paired_difference(adfl, base)},
+        }  # fmt: skip
+
+    behind = paper_gain_text(headline([-0.04, -0.03, -0.05]))
+    assert "ahead of its baseline in 0 and behind in 3" in behind
+    high = 100 * headline([-0.04, -0.03, -0.05])["comparisons"]["adfl - baseline"]["ci95"][1]
+    assert f"lies {PAPER_GAIN_CKPLUS - high:.2f} points above the interval's upper end" in behind
+    wide = paper_gain_text(headline([-0.10, 0.12, 0.02]))
+    assert f"The paper's {PAPER_GAIN_CKPLUS:+.2f} (CK+) lies inside that interval" in wide
+    beyond = paper_gain_text(headline([0.09, 0.10, 0.11]))
+    assert "below the interval's lower end" in beyond
+    unfinished = headline([-0.04, -0.03, -0.05])
+    unfinished["runs"]["baseline"]["jobs_total"] += 1
+    assert "nothing to hold against" in paper_gain_text(unfinished)

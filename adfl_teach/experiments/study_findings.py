@@ -221,6 +221,36 @@ def verdict_text(grid: dict | None, headline: dict | None) -> str:
     )
 
 
+def paper_gain_text(headline: dict | None) -> str:
+    """The headline's ADFL - baseline against the paper's CK+ gain: inside or outside the
+    interval over seeds, the seeds each way; nothing while the headline is incomplete."""
+    if not headline_complete(headline):
+        return f"{headline_state(headline)}: nothing to hold against the paper's gain yet."
+    diff = headline["comparisons"]["adfl - baseline"]
+    if diff.get("ci95") is None:
+        return "The headline has one seed: no interval to hold against the paper's gain."
+    low, high = (100 * v for v in diff["ci95"])
+    gain, seeds = PAPER_GAIN_CKPLUS, len(diff["seeds"])
+    wins, losses = (sum(1 for d in diff["per_seed"] if f(d)) for f in (lambda d: d > 0,
+                                                                         lambda d: d < 0))  # fmt: skip
+    text = (
+        f"Over {seeds} seeds ADFL is ahead of its baseline in {wins} and behind in {losses}; "
+        f"ADFL - baseline = {points(diff)} points on the test folds."
+    )
+    if low <= gain <= high:
+        return text + (
+            f" The paper's {gain:+.2f} (CK+) lies inside that interval: these runs cannot "
+            "tell it apart from what they measured."
+        )
+    where = "above" if gain > high else "below"
+    edge = high if gain > high else low
+    return text + (
+        f" The paper's {gain:+.2f} (CK+) lies {abs(gain - edge):.2f} points {where} the "
+        f"interval's {'upper' if gain > high else 'lower'} end: on these faces, at this "
+        "scale, the paper's gain does not reproduce."
+    )
+
+
 def study_in_brief(grid: dict | None, headline: dict | None) -> str:
     """One sentence for the book's first pages: the study's verdict at the settings chosen
     on validation subjects, or how far the study has got."""
