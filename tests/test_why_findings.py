@@ -128,3 +128,31 @@ def test_truth_names_the_holder_of_each_target_and_pairs_the_seeds():
 def test_truth_without_the_control_says_so():
     assert "not finished both" in why_findings.truth_text({"adfl": r2_report(0.8, 0.7)})
     assert why_findings.truth_text(None) == ""
+
+
+def lambda_row(lambda_n, accs, done=None):
+    row = {**model(accs), "lambda_n": lambda_n, "jobs_total": len(accs) * len(FOLDS)}
+    row["jobs_done"] = row["jobs_total"] if done is None else done
+    return row
+
+
+def test_lambda_runs_are_paired_by_seed_with_the_papers_weight():
+    lambdas = {"runs": {"lambda_n-1": lambda_row(1.0, [0.80, 0.78, 0.79]),
+                        "lambda_n-10": lambda_row(10.0, [0.76, 0.75, 0.77]),
+                        "lambda_n-30": lambda_row(30.0, [0.70, 0.74, 0.69], done=5)}}  # fmt: skip
+    headline = {"runs": {"adfl": lambda_row(10.0, [0.5, 0.5, 0.5])}}  # not the reference
+    diffs = why_findings.lambda_differences(lambdas, headline)
+    assert set(diffs) == {"lambda_n-1", "lambda_n-30"}  # 10 is the reference, not a row
+    assert diffs["lambda_n-1"]["mean"] == pytest.approx(0.03)
+    p = stats.ttest_rel([0.80, 0.78, 0.79], [0.76, 0.75, 0.77]).pvalue
+    assert diffs["lambda_n-1"]["p"] == pytest.approx(p)
+    adjusted = stats.false_discovery_control([d["p"] for d in diffs.values()])
+    assert [d["p_bh"] for d in diffs.values()] == pytest.approx(list(adjusted))
+    text = why_findings.lambda_text(lambdas, headline)
+    assert text.startswith("lambda_n = 1 minus lambda_n = 10: +3.00 [")
+    assert "Still running: lambda_n-30 (interim, not a verdict)." in text
+    # without its own run at 10 the phase is compared with the headline's ADFL
+    del lambdas["runs"]["lambda_n-10"]
+    diffs = why_findings.lambda_differences(lambdas, headline)
+    assert diffs["lambda_n-1"]["mean"] == pytest.approx(0.29)
+    assert why_findings.lambda_text(None, headline) == ""
