@@ -13,9 +13,8 @@ the seeds, Benjamini-Hochberg adjusted over the classes (one table tests every c
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as scipy_stats
 
-from adfl_teach.experiments.stats import mean_ci95, paired_tests
+from adfl_teach.experiments.stats import adjust_p_values, mean_ci95, paired_tests
 
 
 def per_seed_confusion(run: dict) -> dict[str, np.ndarray]:
@@ -77,9 +76,7 @@ def compare(report: dict, a: str, b: str, classes) -> list[dict]:
             "difference": {"mean": mean_d, "ci95": ci_d},
             "wilcoxon_p": paired_tests(diff)["wilcoxon_p"],
         })  # fmt: skip
-    adjusted = scipy_stats.false_discovery_control([r["wilcoxon_p"] for r in rows], method="bh")
-    for row, p in zip(rows, adjusted):
-        row["wilcoxon_p_bh"] = float(p)
+    adjust_p_values(dict(enumerate(rows)))
     return rows
 
 

@@ -6,6 +6,8 @@
 * :func:`paired_tests`: ADFL minus baseline per fold, tested against zero with the
   Wilcoxon signed-rank test (``scipy.stats.wilcoxon``) and the sign test
   (``scipy.stats.binomtest`` on the number of folds ADFL wins, ties dropped).
+* :func:`adjust_p_values`: Benjamini-Hochberg over the rows of one table
+  (``scipy.stats.false_discovery_control``), for a table that tests several comparisons.
 """
 
 from __future__ import annotations
@@ -60,3 +62,13 @@ def paired_tests(differences) -> dict:
         "sign_test_p": float(sign_p),
         "wilcoxon_p": wilcoxon_p,
     }
+
+
+def adjust_p_values(rows: dict[str, dict | None], key: str = "wilcoxon_p") -> None:
+    """Add ``<key>_bh`` (Benjamini-Hochberg over the rows that have ``key``) to each row."""
+    named = [(name, row) for name, row in rows.items() if row and key in row]
+    if not named:
+        return
+    adjusted = stats.false_discovery_control([row[key] for _, row in named], method="bh")
+    for (_, row), p in zip(named, adjusted):
+        row[f"{key}_bh"] = float(p)

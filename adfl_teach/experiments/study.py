@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset
@@ -50,7 +49,7 @@ from adfl_teach.experiments.cv import plan_jobs
 from adfl_teach.experiments.jobs import run_jobs
 from adfl_teach.experiments.rundir import read_result
 from adfl_teach.experiments.selection import VALIDATION_FRACTION
-from adfl_teach.experiments.stats import mean_ci95, paired_tests
+from adfl_teach.experiments.stats import adjust_p_values, mean_ci95, paired_tests
 
 #: The two models every phase compares.
 MODELS = ("adfl", "baseline")
@@ -270,16 +269,6 @@ def verdict(ci: tuple[float, float] | None) -> str:
     if ci[1] < 0:
         return "ADFL hurts"
     return "no difference shown"
-
-
-def adjust_p_values(rows: dict[str, dict | None], key: str = "wilcoxon_p") -> None:
-    """Add ``<key>_bh`` (Benjamini-Hochberg over the rows that have ``key``) to each row."""
-    named = [(name, row) for name, row in rows.items() if row and key in row]
-    if not named:
-        return
-    adjusted = scipy_stats.false_discovery_control([row[key] for _, row in named], method="bh")
-    for (_, row), p in zip(named, adjusted):
-        row[f"{key}_bh"] = float(p)
 
 
 def grid_report(

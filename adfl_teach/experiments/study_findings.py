@@ -231,8 +231,7 @@ def paper_gain_text(headline: dict | None) -> str:
         return "The headline has one seed: no interval to hold against the paper's gain."
     low, high = (100 * v for v in diff["ci95"])
     gain, seeds = PAPER_GAIN_CKPLUS, len(diff["seeds"])
-    wins, losses = (sum(1 for d in diff["per_seed"] if f(d)) for f in (lambda d: d > 0,
-                                                                         lambda d: d < 0))  # fmt: skip
+    wins, losses = sum(d > 0 for d in diff["per_seed"]), sum(d < 0 for d in diff["per_seed"])
     text = (
         f"Over {seeds} seeds ADFL is ahead of its baseline in {wins} and behind in {losses}; "
         f"ADFL - baseline = {points(diff)} points on the test folds."
@@ -242,12 +241,11 @@ def paper_gain_text(headline: dict | None) -> str:
             f" The paper's {gain:+.2f} (CK+) lies inside that interval: these runs cannot "
             "tell it apart from what they measured."
         )
-    where = "above" if gain > high else "below"
-    edge = high if gain > high else low
+    where, edge, end = ("above", high, "upper") if gain > high else ("below", low, "lower")
     return text + (
         f" The paper's {gain:+.2f} (CK+) lies {abs(gain - edge):.2f} points {where} the "
-        f"interval's {'upper' if gain > high else 'lower'} end: on these faces, at this "
-        "scale, the paper's gain does not reproduce."
+        f"interval's {end} end: on these faces, at this scale, the paper's gain does not "
+        "reproduce."
     )
 
 

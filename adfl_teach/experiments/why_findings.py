@@ -19,7 +19,8 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from adfl_teach.config import LossConfig
-from adfl_teach.experiments.stats import mean_ci95
+from adfl_teach.experiments.stats import adjust_p_values, mean_ci95
+from adfl_teach.experiments.study_findings import points
 
 #: The direction in which each knob was expected to move ADFL - baseline (+1: grows with
 #: the level), written before the regimes ran (the regimes module's docstring).
@@ -32,9 +33,19 @@ TARGET_NAMES = {"identity": "the identity parameters", "aus": "the AU intensitie
 
 
 def _points(mean: float, ci) -> str:
-    if ci is None:
-        return f"{100 * mean:+.2f} (one seed)"
-    return f"{100 * mean:+.2f} [{100 * ci[0]:+.2f}, {100 * ci[1]:+.2f}]"
+    return points({"mean": mean, "ci95": ci})
+
+
+def _paired(mine: dict, reference: dict) -> dict | None:
+    """``mine - reference`` ({seed: value} each) on the seeds both have, at least two: the
+    mean, its 95 % CI and the paired t p (1 where every difference is the same)."""
+    seeds = [s for s in mine if s in reference]
+    if len(seeds) < 2:
+        return None
+    a, b = [mine[s] for s in seeds], [reference[s] for s in seeds]
+    mean, ci = mean_ci95(np.subtract(a, b))
+    p = scipy_stats.ttest_rel(a, b).pvalue
+    return {"seeds": seeds, "mean": mean, "ci95": ci, "p": float(np.nan_to_num(p, nan=1.0))}
 
 
 def _complete(diff: dict | None) -> bool:
@@ -63,10 +74,7 @@ def regime_trends(regimes: dict) -> dict[str, dict]:
             "expected": HYPOTHESIS.get(knob, 0),
             "monotone": len(means) == len(order) and bool(np.all(steps == steps[0])),
         }
-    if trends:
-        adjusted = scipy_stats.false_discovery_control([t["p"] for t in trends.values()])
-        for trend, p in zip(trends.values(), adjusted):
-            trend["p_bh"] = float(p)
+    adjust_p_values(trends, key="p")
     return trends
 
 
@@ -132,29 +140,17 @@ def truth_differences(truth: dict, control: str = "no-adversary") -> dict[tuple,
     """``{(feature, target): ADFL - control}`` over the seeds both finished: mean, paired
     95 % CI, paired t p and its BH adjustment over the pairs."""
     adfl, other = truth.get("adfl", {}), truth.get(control, {})
-    seeds = [s for s in adfl.get("seeds", []) if s in other.get("seeds", [])]
-    if len(seeds) < 2:
-        return {}
     out: dict[tuple, dict] = {}
-    for feature, targets in adfl["r2"].items():
+    for feature, targets in adfl.get("r2", {}).items():
         for target, score in targets.items():
-            theirs = other["r2"].get(feature, {}).get(target)
+            theirs = other.get("r2", {}).get(feature, {}).get(target)
             if theirs is None:
                 continue
-            a = dict(zip(adfl["seeds"], score["per_seed"]))
-            b = dict(zip(other["seeds"], theirs["per_seed"]))
-            diff = [a[s] - b[s] for s in seeds]
-            mean, ci = mean_ci95(diff)
-            p = scipy_stats.ttest_rel([a[s] for s in seeds], [b[s] for s in seeds]).pvalue
-            out[(feature, target)] = {
-                "mean": mean,
-                "ci95": ci,
-                "p": float(np.nan_to_num(p, nan=1.0)),
-            }
-    if out:
-        adjusted = scipy_stats.false_discovery_control([d["p"] for d in out.values()])
-        for diff, p in zip(out.values(), adjusted):
-            diff["p_bh"] = float(p)
+            diff = _paired(dict(zip(adfl["seeds"], score["per_seed"])),
+                           dict(zip(other["seeds"], theirs["per_seed"])))  # fmt: skip
+            if diff is not None:
+                out[(feature, target)] = diff
+    adjust_p_values(out, key="p")
     return out
 
 
@@ -217,19 +213,10 @@ def lambda_differences(lambdas: dict, headline: dict) -> dict[str, dict]:
     for name, row in lambdas["runs"].items():
         if row["lambda_n"] == PAPER_LAMBDA_N:
             continue
-        mine = dict(zip(row.get("seeds", []), row.get("per_seed", [])))
-        seeds = [s for s in mine if s in ref]
-        if len(seeds) < 2:
-            continue
-        diff = [mine[s] - ref[s] for s in seeds]
-        mean, ci = mean_ci95(diff)
-        p = scipy_stats.ttest_rel([mine[s] for s in seeds], [ref[s] for s in seeds]).pvalue
-        out[name] = {"lambda_n": row["lambda_n"], "seeds": seeds, "mean": mean, "ci95": ci,
-                     "p": float(np.nan_to_num(p, nan=1.0))}  # fmt: skip
-    if out:
-        adjusted = scipy_stats.false_discovery_control([d["p"] for d in out.values()])
-        for diff, p in zip(out.values(), adjusted):
-            diff["p_bh"] = float(p)
+        diff = _paired(dict(zip(row.get("seeds", []), row.get("per_seed", []))), ref)
+        if diff is not None:
+            out[name] = {"lambda_n": row["lambda_n"], **diff}
+    adjust_p_values(out, key="p")
     return out
 
 
