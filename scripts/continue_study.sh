@@ -30,6 +30,9 @@ export PYTHONPATH=$OUT/code ADFL_PROGRESS=0
 cd "$REPO"  # and python -P: neither the working folder nor scripts/ is put on the path, so
             # this checkout's package does not shadow the study's commit
 python3 -P scripts/study_databases.py "$OUT" "$ARCHIVE/databases.json"
+# The later phases read the grid's choice from the reports folder: a new machine starts from
+# the committed reports (cp -n: a report already written here is kept).
+cp -n book/data/study_*.json "$OUT/reports/"
 case $mode in
   databases) ;;
   collect)
