@@ -151,8 +151,13 @@ def test_truth_table_lists_each_feature():
         "adfl": {"r2": {"f_n": {"identity": {"mean": 0.9, "ci95": [0.8, 1.0]},
                                 "aus": {"mean": 0.1, "ci95": None}}}},
     }  # fmt: skip
+    truth["reference"] = {"pixels": {"identity": {"mean": 0.25, "ci95": [0.2, 0.3]},
+                                     "aus": {"mean": 0.47, "ci95": [0.4, 0.5]}}}  # fmt: skip
     table = truth_table(truth)
     assert "| adfl | f_n | 0.900 [0.800, 1.000] | 0.100 |" in table
+    assert (
+        "| reference (no model) | pixels | 0.250 [0.200, 0.300] | 0.470 [0.400, 0.500] |" in table
+    )
 
 
 @pytest.mark.usefixtures("book_style")
@@ -171,8 +176,12 @@ def test_the_study_figures_have_labels_and_a_chance_line():
     truth = {
         "adfl": {"r2": {"f_n": {"identity": {"mean": 0.9, "ci95": [0.8, 1.0]},
                                 "aus": {"mean": 0.1, "ci95": [0.0, 0.2]}}}},
+        "reference": {"pixels": {"identity": {"mean": 0.25}, "aus": {"mean": 0.47}}},
     }  # fmt: skip
-    assert figure_has_axis_labels(study_plots.plot_truth(truth))
+    figure = study_plots.plot_truth(truth)
+    assert figure_has_axis_labels(figure)
+    dashed = [ln.get_ydata()[0] for ln in figure.axes[1].lines if ln.get_linestyle() == "--"]
+    assert dashed == [0.47]  # the pixel reference of the AU panel
 
 
 def test_read_reports_gives_none_for_a_phase_not_run(tmp_path):

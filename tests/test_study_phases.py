@@ -3,6 +3,8 @@ the headline refuses half a grid, then runs the chosen settings on the test fold
 ground truth lines up with the prepared images; R^2 tells a feature that holds a target
 from one that does not."""
 
+import json
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -14,8 +16,8 @@ from adfl_teach.config import get_preset
 from adfl_teach.data.imageset import ImageSet
 from adfl_teach.data.prepare import prepare
 from adfl_teach.data.prepared import load_prepared
-from adfl_teach.experiments import headline, study, truth
-from adfl_teach.experiments.rundir import read_result
+from adfl_teach.experiments import archive, headline, rundir, study, truth
+from adfl_teach.experiments.rundir import fold_dir, read_result
 from adfl_teach.synth import generate_database
 from adfl_teach.teaching.toydata import striped_imageset
 
@@ -124,11 +126,11 @@ def test_ground_truth_refuses_another_database(synthetic, tmp_path):
 def test_r2_finds_the_feature_that_holds_the_target_and_fits_on_training_rows_only(monkeypatch):
     from sklearn.pipeline import Pipeline
 
-    fitted_rows = []
+    fitted = []
     real_fit = Pipeline.fit
 
     def spy_fit(self, x, y=None, **kwargs):
-        fitted_rows.append(len(x))
+        fitted.append(np.asarray(x))
         return real_fit(self, x, y, **kwargs)
 
     monkeypatch.setattr(Pipeline, "fit", spy_fit)
@@ -140,7 +142,95 @@ def test_r2_finds_the_feature_that_holds_the_target_and_fits_on_training_rows_on
         "f_r": np.hstack([aus @ rng.normal(size=(2, 8)), 0.01 * rng.normal(size=(n, 2))]),
     }
     train = np.arange(n) < 300
-    table = truth.r2_fold(features, {"identity": identity, "aus": aus}, train)
+    subjects = np.arange(n) % 40
+    table = truth.r2_fold(features, {"identity": identity, "aus": aus}, train, subjects)
     assert table["f_n"]["identity"] > 0.95 and table["f_r"]["aus"] > 0.95
     assert table["f_n"]["aus"] < 0.1 and table["f_r"]["identity"] < 0.1
-    assert fitted_rows == [300] * 4  # two features x two targets, training rows only
+    test_rows = {row.tobytes() for x in features.values() for row in x[~train]}
+    assert fitted and all(row.tobytes() not in test_rows for x in fitted for row in x)
+
+
+def people(n_subjects=40, images=10, dim=60, seed=0):
+    """Features that tell people apart (one random code per person, near copies across the
+    person's images) and targets unrelated to the codes: a probe can only memorise people."""
+    rng = np.random.default_rng(seed)
+    subjects = np.repeat(np.arange(n_subjects), images)
+    codes = rng.normal(size=(n_subjects, dim))[subjects]
+    x = codes + 0.05 * rng.normal(size=codes.shape)
+    targets = {t: rng.normal(size=(n_subjects, 4))[subjects] for t in truth.TARGETS}
+    return x, targets, subjects
+
+
+def test_a_feature_that_only_tells_people_apart_scores_near_zero_not_far_below():
+    # Leave-one-image-out (or any split that puts one person on both sides) rewards the
+    # memorised people: the weakest penalty wins and new people score far below 0.
+    x, targets, subjects = people(n_subjects=100, seed=1)
+    train = subjects < 80  # 20 new people: a probe that knows nothing scores about -0.1
+    table = truth.r2_fold({"f_r": x}, targets, train, subjects)["f_r"]
+    assert all(-0.4 < table[t] < 0.05 for t in truth.TARGETS), table  # ungrouped: about -2
+
+
+def test_the_penalty_is_chosen_per_column_on_held_out_people(monkeypatch):
+    from sklearn.model_selection import GroupKFold
+
+    seen = []
+    real_split = GroupKFold.split
+
+    def spy_split(self, x, y=None, groups=None):
+        for fit, score in real_split(self, x, y, groups):
+            seen.append(set(groups[fit]) & set(groups[score]))
+            yield fit, score
+
+    monkeypatch.setattr(GroupKFold, "split", spy_split)
+    rng = np.random.default_rng(1)
+    x, _, subjects = people(images=5)
+    y = np.column_stack([x[:, 0] + 0.01 * rng.normal(size=len(x)), rng.normal(size=len(x))])
+    alphas = truth.choose_alphas(x, y, subjects)
+    assert seen and not any(seen)  # no person on both sides of a split
+    assert alphas[0] < alphas[1]  # the readable column keeps a weak penalty, noise a strong one
+
+
+@pytest.fixture(scope="module")
+def probed(synthetic, tmp_path_factory):
+    """One ground-truth run with one finished job (and its weights) on the synthetic data."""
+    _, data = synthetic
+    out = tmp_path_factory.mktemp("ground-truth")
+    runs = {
+        "adfl": headline.TestRun(get_preset("smoke").replace(optim={"epochs": 1}), "adfl", (0,))
+    }
+    headline.run_phase(data, out, runs, [0], progress=False)
+    return out, runs
+
+
+def test_truth_report_keeps_each_jobs_r2_beside_its_result_and_reads_it_back(
+    synthetic, probed, tmp_path, monkeypatch
+):
+    raw, data = synthetic
+    out, runs = probed
+    report = truth.truth_report(data, raw, out, runs, [0], progress=False)
+    r2 = report["adfl"]["r2"]
+    assert report["adfl"]["seeds"] == [0] and set(r2) == set(truth.FEATURES)
+    assert all(set(v) == set(truth.TARGETS) for v in r2.values())
+    assert report["adfl"]["test_accuracy"]["jobs_done"] == 1
+    assert len(report["reference"]["pixels"]["aus"]["per_fold"]) == 1
+    record = fold_dir(out / "adfl", "adfl", 0, 0) / rundir.TRUTH
+    assert json.loads(record.read_text())["method"] == truth.METHOD
+    assert f"adfl/seed_0/adfl/fold_0/{rundir.TRUTH}" in archive.records(out)
+
+    shutil.copytree(out, tmp_path / "restored")  # another machine: the records, no weights
+    (fold_dir(tmp_path / "restored" / "adfl", "adfl", 0, 0) / rundir.CHECKPOINT).unlink()
+    monkeypatch.setattr(truth, "load_model", lambda *a: pytest.fail("weights loaded again"))
+    again = truth.truth_report(data, raw, tmp_path / "restored", runs, [0], progress=False)
+    assert again["adfl"]["r2"] == r2
+
+
+def test_a_finished_job_without_weights_or_r2_is_one_clear_error(synthetic, probed, tmp_path):
+    raw, data = synthetic
+    out, runs = probed
+    shutil.copytree(out, tmp_path / "copy")
+    job = fold_dir(tmp_path / "copy" / "adfl", "adfl", 0, 0)
+    (job / rundir.CHECKPOINT).unlink()
+    # a record of another method (the withdrawn leave-one-image-out probe) does not count
+    (job / rundir.TRUTH).write_text(json.dumps({"method": "leave-one-image-out", "r2": {}}))
+    with pytest.raises(FileNotFoundError, match="weights are gone"):
+        truth.truth_report(data, raw, tmp_path / "copy", runs, [0], progress=False)

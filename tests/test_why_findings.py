@@ -125,6 +125,20 @@ def test_truth_names_the_holder_of_each_target_and_pairs_the_seeds():
     assert "onto the AU intensities" not in text.split("adjusted p below")[1]
 
 
+def test_truth_gives_the_pixel_reference_and_the_probed_models_accuracy():
+    report = {"adfl": r2_report(0.8, 0.75), "no-adversary": r2_report(0.4, 0.7)}
+    report["adfl"]["test_accuracy"] = {"mean": 0.7512, "ci95": [0.70, 0.80]}
+    report["reference"] = {"pixels": {"identity": {"mean": 0.25, "ci95": [0.2, 0.3]},
+                                      "aus": {"mean": 0.47, "ci95": None}}}  # fmt: skip
+    text = why_findings.truth_text(report)
+    assert "score ADFL 75.12 [70.00, 80.00] % on the test folds" in text
+    assert "no-adversary 7" not in text  # no accuracy in its report: none is printed
+    assert (
+        "crop's pixels (no model) gives the identity parameters 0.25 [0.20, 0.30] and the AU "
+        "intensities 0.47 (95 % CI over the folds)" in text
+    )
+
+
 def test_truth_without_the_control_says_so():
     assert "not finished both" in why_findings.truth_text({"adfl": r2_report(0.8, 0.7)})
     assert why_findings.truth_text(None) == ""

@@ -2,8 +2,9 @@
 
 A study takes many hours of CPU; no one machine (a Colab session, a CI runner, a laptop
 lid closed at night) is sure to see it finish. What a job leaves that is worth keeping is
-small: its ``result.json`` and its run's ``run.json``
-(:mod:`adfl_teach.experiments.rundir`); checkpoints, locks, the database and its image
+small: its ``result.json``, its run's ``run.json`` (:mod:`adfl_teach.experiments.rundir`)
+and, for the ground truth's jobs, its ``truth.json`` (:mod:`adfl_teach.experiments.truth`);
+checkpoints, locks, the database and its image
 cache can be made again. :func:`pack` writes the records that are not archived yet into
 one new batch, ``ARCHIVE/<UTC time>.tar.gz``; batches are never rewritten, so a project
 that commits its archive folder grows by the new records only. :func:`restore` puts every
@@ -23,11 +24,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from adfl_teach.experiments.rundir import RESULT, RUN_JSON, fold_dir
+from adfl_teach.experiments.rundir import RESULT, RUN_JSON, TRUTH, fold_dir
 from adfl_teach.runtime import atomic_write_bytes
 
 #: The records an archive keeps, by file name.
-RECORDS = (RUN_JSON, RESULT)
+RECORDS = (RUN_JSON, RESULT, TRUTH)
 SUFFIX = ".tar.gz"
 
 
@@ -52,13 +53,15 @@ def archived(archive: str | Path) -> dict[str, bytes]:
 
 def records(out: str | Path) -> dict[str, bytes]:
     """The records under the study folder ``out``: each run's ``run.json`` and the
-    ``result.json`` of its finished jobs, where :func:`~adfl_teach.experiments.rundir.fold_dir`
-    puts them (nothing else under ``out`` is read)."""
+    ``result.json`` (and ``truth.json``) of its finished jobs, where
+    :func:`~adfl_teach.experiments.rundir.fold_dir` puts them (nothing else is read)."""
     out = Path(out)
     found: dict[str, bytes] = {}
     for run_json in sorted(out.rglob(RUN_JSON)):
         run = run_json.parent
-        for path in [run_json, *sorted(run.glob(f"{fold_dir('', '*', '*', '*')}/{RESULT}"))]:
+        pattern = fold_dir("", "*", "*", "*")
+        jobs = [p for name in RECORDS[1:] for p in run.glob(f"{pattern}/{name}")]
+        for path in [run_json, *sorted(jobs)]:
             found[path.relative_to(out).as_posix()] = path.read_bytes()
     return found
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from adfl_teach.ablations import get_variant
 from adfl_teach.config import Config
 from adfl_teach.data.prepared import PreparedDataset
 from adfl_teach.experiments.study import (
@@ -101,6 +102,17 @@ def lambda_runs(
     return {
         f"lambda_n-{value:g}": TestRun(adfl.replace(loss={"lambda_n": value}), "adfl", tuple(seeds))
         for value in LAMBDA_N
+    }
+
+
+def truth_runs(grid: dict, base: Config, seeds: tuple[int, ...] = GRID_SEEDS) -> dict[str, TestRun]:
+    """The ground truth's two runs by name: ADFL at its setting and the ``no-adversary``
+    control (B_n never trained by the game) at the same setting."""
+    adfl = chosen_configs(grid, base)["adfl"]
+    control = get_variant("no-adversary").apply(adfl)
+    return {
+        "adfl": TestRun(adfl, "adfl", tuple(seeds)),
+        "no-adversary": TestRun(control, "adfl", tuple(seeds), "no-adversary"),
     }
 
 

@@ -44,6 +44,8 @@ from adfl_teach.runtime import (
 RUN_JSON = "run.json"
 RESULT = "result.json"
 CHECKPOINT = "checkpoint.pt"
+#: A job's ground-truth R^2 (:mod:`adfl_teach.experiments.truth`), beside its result.
+TRUTH = "truth.json"
 LOCK = ".lock"
 RUN_FORMAT = "adfl-teach/run-2"
 IDENTITY_KEYS = ("code_version", "dataset", "variant", "config")

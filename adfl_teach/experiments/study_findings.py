@@ -34,7 +34,7 @@ def jobs_progress(rows: dict) -> tuple[int, int]:
     return done, sum(row["jobs_total"] for row in rows.values())
 
 
-def _accuracy_cell(report: dict) -> str:
+def accuracy_cell(report: dict) -> str:
     """A model's mean % with its CI; one seed is marked an anecdote; none is 'not run yet'."""
     if report.get("mean") is None:
         return "not run yet"
@@ -53,7 +53,7 @@ def grid_table(grid: dict) -> str:
     ]
     for row in grid["points"].values():
         models = row["models"]
-        cells = [_accuracy_cell(models[m]) for m in ("adfl", "baseline")]
+        cells = [accuracy_cell(models[m]) for m in ("adfl", "baseline")]
         diff = row["difference"]
         p = "" if not diff or "wilcoxon_p_bh" not in diff else f"{diff['wilcoxon_p_bh']:.3f}"
         done = sum(m["jobs_done"] for m in models.values())
@@ -285,7 +285,7 @@ def regimes_table(regimes: dict) -> str:
     for knob, levels in regimes["regimes"].items():
         for level, row in levels.items():
             models, diff = row["models"], row["difference"]
-            cells = [_accuracy_cell(models[m]) for m in ("adfl", "baseline")]
+            cells = [accuracy_cell(models[m]) for m in ("adfl", "baseline")]
             p = "" if not diff or "wilcoxon_p_bh" not in diff else f"{diff['wilcoxon_p_bh']:.3f}"
             default = " (default)" if float(level) == float(regimes["defaults"][knob]) else ""
             lines.append(f"| {knob} | {level}{default} | {cells[0]} | {cells[1]} | "
@@ -302,12 +302,16 @@ def _r2_cell(score: dict | None) -> str:
 
 
 def truth_table(truth: dict) -> str:
-    """R^2 (mean [95 % CI] over seeds) of each feature onto each target, ADFL and control."""
+    """R^2 (mean [95 % CI] over seeds) of each feature onto each target, ADFL and control,
+    and the pixel reference (mean [95 % CI] over folds)."""
     lines = ["| model | feature | identity R^2 | AU R^2 |", "|---|---|---|---|"]
     for model in ("adfl", "no-adversary"):
         for feature, targets in truth.get(model, {}).get("r2", {}).items():
             cells = [_r2_cell(targets.get(t)) for t in ("identity", "aus")]
             lines.append(f"| {model} | {feature} | {cells[0]} | {cells[1]} |")
+    for name, targets in truth.get("reference", {}).items():  # CI over folds: no seeds
+        cells = [_r2_cell(targets.get(t)) for t in ("identity", "aus")]
+        lines.append(f"| reference (no model) | {name} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
@@ -357,7 +361,7 @@ def runs_table(report: dict | None, phase: str) -> str:
         if row.get("mean") is None:
             accuracy = running
         else:
-            accuracy = _accuracy_cell(row)
+            accuracy = accuracy_cell(row)
             if row["jobs_done"] < row["jobs_total"]:
                 accuracy += f" (so far; {running})"
         lines.append(

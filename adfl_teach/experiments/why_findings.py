@@ -20,7 +20,7 @@ from scipy import stats as scipy_stats
 
 from adfl_teach.config import LossConfig
 from adfl_teach.experiments.stats import adjust_p_values, mean_ci95
-from adfl_teach.experiments.study_findings import points
+from adfl_teach.experiments.study_findings import accuracy_cell, points
 
 #: The direction in which each knob was expected to move ADFL - baseline (+1: grows with
 #: the level), written before the regimes ran (the regimes module's docstring).
@@ -184,6 +184,23 @@ def truth_text(truth: dict | None, control: str = "no-adversary") -> str:
         text.append(
             f"The feature that best predicts {TARGET_NAMES[target]} on test people: "
             + "; ".join(parts) + "."
+        )  # fmt: skip
+    scored = [
+        f"{'ADFL' if m == 'adfl' else m} {accuracy_cell(truth[m]['test_accuracy'])} %"
+        for m in models
+        if truth[m].get("test_accuracy", {}).get("mean") is not None
+    ]
+    if scored:
+        text.append(
+            "The probed models, trained again for their weights, score "
+            + " and ".join(scored)
+            + " on the test folds (mean [95 % CI] over their seeds)."
+        )
+    for name, reference in truth.get("reference", {}).items():
+        text.append(
+            f"For scale, the same regression from the crop's {name} (no model) gives "
+            + " and ".join(f"{TARGET_NAMES[t]} {_r2(reference[t])}" for t in EXPECTED_HOLDER)
+            + " (95 % CI over the folds)."
         )  # fmt: skip
     diffs = truth_differences(truth, control)
     shown = [

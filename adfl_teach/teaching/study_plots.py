@@ -82,7 +82,8 @@ def plot_regimes(regimes: dict):
 
 def plot_truth(truth: dict):
     """R^2 of each feature onto the identity parameters and the AU intensities, ADFL beside
-    the control whose B_n is never trained (mean and 95 % CI over seeds)."""
+    the control whose B_n is never trained (mean and 95 % CI over seeds); a dashed line at
+    the pixel reference (the crop itself, no model)."""
     fig, axes = subplots(1, 2, size=(7.2, 3.0), sharey=True)
     models = [m for m in ("adfl", "no-adversary") if truth.get(m, {}).get("r2")]
     colours = palette(len(models))
@@ -98,6 +99,9 @@ def plot_truth(truth: dict):
                          [c[1] - m for m, c in zip(means, cis)]], capsize=3)  # fmt: skip
             ax.set_xticks(range(len(names)), names)
         ax.axhline(0, color="0.3", lw=1)
+        for name, reference in truth.get("reference", {}).items():
+            ax.axhline(reference[target]["mean"], color="0.3", ls="--", lw=1,
+                       label=f"{name} (no model)")  # fmt: skip
         ax.set_title({"identity": "identity parameters", "aus": "AU intensities"}[target])
         ax.set_xlabel("feature")
         ax.set_ylabel("R^2 on the test fold")
