@@ -70,3 +70,21 @@ def test_the_section_opens_with_the_studys_verdict_and_grid(tmp_path):
     )
     empty = readme_results.section(report, earlier, tmp_path)
     assert "The study has not run yet" in empty and "| lr |" not in empty
+
+
+def test_the_readme_summarises_the_chapters_later_phases_from_their_reports():
+    from adfl_teach.experiments import study_findings
+    from adfl_teach.teaching import notebook
+
+    reports = study_findings.read_reports(notebook.book_data)
+    text = "\n\n".join(readme_results.later_phases(reports))
+    for title in (
+        "The dispeller's weight lambda_n",
+        "The data regimes",
+        "Against the ground truth",
+    ):
+        assert f"**{title}** (beyond the paper)." in text
+    if reports["lambda"] is not None:
+        assert reports["lambda"]["command"] in text
+    missing = readme_results.later_phases({**reports, "regimes": None})
+    assert study_findings.not_run("regimes") in "\n".join(missing)
