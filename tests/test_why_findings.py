@@ -170,3 +170,17 @@ def test_lambda_runs_are_paired_by_seed_with_the_papers_weight():
     diffs = why_findings.lambda_differences(lambdas, headline)
     assert diffs["lambda_n-1"]["mean"] == pytest.approx(0.29)
     assert why_findings.lambda_text(None, headline) == ""
+
+
+def test_truth_says_no_feature_holds_a_target_whose_best_r2_is_not_above_zero():
+    report = {"adfl": r2_report(-0.02, 0.4), "no-adversary": r2_report(0.8, 0.4)}
+    for feature in ("f_e", "f_r"):  # below f_n's -0.02, whose interval crosses 0
+        report["adfl"]["r2"][feature]["identity"].update(mean=-0.05, ci95=[-0.08, -0.02])
+    text = why_findings.truth_text(report)
+    assert (
+        "under ADFL no feature predicts them better than the training people's mean (the best, "
+        "f_n: R^2 -0.02 [" in text
+    )
+    assert "under no-adversary it is f_n, as the paper intends" in text
+    # f_n's AU R^2 0.103 against f_e's 0.503 (means over seeds)
+    assert "f_n, meant to hold no expression, still reaches 21 % of f_e's R^2" in text

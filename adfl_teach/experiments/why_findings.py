@@ -154,6 +154,11 @@ def truth_differences(truth: dict, control: str = "no-adversary") -> dict[tuple,
     return out
 
 
+def _above_zero(score: dict) -> bool:
+    """An R^2 shown above 0: its interval's lower end (its mean for one seed) is."""
+    return (score["ci95"][0] if score["ci95"] is not None else score["mean"]) > 0
+
+
 def _r2(score: dict) -> str:
     ci = score["ci95"]
     return f"{score['mean']:.2f}" + ("" if ci is None else " [{:.2f}, {:.2f}]".format(*ci))
@@ -173,18 +178,30 @@ def truth_text(truth: dict | None, control: str = "no-adversary") -> str:
         for model in models:
             table = truth[model]["r2"]
             holder = max(table, key=lambda f: table[f][target]["mean"])
-            name = "ADFL" if model == "adfl" else control
-            parts.append(
-                f"under {name} it is {holder}, as the paper intends (R^2 "
-                f"{_r2(table[holder][target])})"
-                if holder == expected
-                else f"under {name} it is {holder} (R^2 {_r2(table[holder][target])}; "
-                f"{expected}, the paper's holder: {_r2(table[expected][target])})"
-            )
+            best, name = table[holder][target], "ADFL" if model == "adfl" else control
+            if not _above_zero(best):
+                parts.append(
+                    f"under {name} no feature predicts them better than the training people's "
+                    f"mean (the best, {holder}: R^2 {_r2(best)}, not above 0)"
+                )
+            elif holder == expected:
+                parts.append(f"under {name} it is {holder}, as the paper intends (R^2 {_r2(best)})")
+            else:
+                parts.append(
+                    f"under {name} it is {holder} (R^2 {_r2(best)}; {expected}, the paper's "
+                    f"holder: {_r2(table[expected][target])})"
+                )
         text.append(
             f"The feature that best predicts {TARGET_NAMES[target]} on test people: "
             + "; ".join(parts) + "."
         )  # fmt: skip
+    adfl = truth["adfl"]["r2"]
+    if _above_zero(adfl["f_e"]["aus"]):
+        share = adfl["f_n"]["aus"]["mean"] / adfl["f_e"]["aus"]["mean"]
+        text.append(
+            f"Under ADFL, f_n, meant to hold no expression, still reaches {100 * share:.0f} % of "
+            "f_e's R^2 onto the AU intensities (mean over seeds)."
+        )
     scored = [
         f"{'ADFL' if m == 'adfl' else m} {accuracy_cell(truth[m]['test_accuracy'])} %"
         for m in models
