@@ -2,11 +2,12 @@
 
 A study takes many hours of CPU; no one machine (a Colab session, a CI runner, a laptop
 lid closed at night) is sure to see it finish. What a job leaves that is worth keeping is
-small: its ``result.json``, its run's ``run.json`` (:mod:`adfl_teach.experiments.rundir`)
-and, for the ground truth's jobs, its ``truth.json`` (:mod:`adfl_teach.experiments.truth`);
-checkpoints, locks, the database and its image
+small: its ``result.json`` and its run's ``run.json`` (:mod:`adfl_teach.experiments.rundir`)
+and, for the ground truth's jobs, its ``truth.json`` (:mod:`adfl_teach.experiments.truth`),
+kept on a shelf of its own, ``ARCHIVE/probes/`` (so that a reader of an older version, which
+knows only the first two, still reads the top-level batches); checkpoints, locks, the database and its image
 cache can be made again. :func:`pack` writes the records that are not archived yet into
-one new batch, ``ARCHIVE/<UTC time>.tar.gz``; batches are never rewritten, so a project
+one new batch per shelf, ``ARCHIVE/<UTC time>.tar.gz`` (and ``ARCHIVE/probes/...``); batches are never rewritten, so a project
 that commits its archive folder grows by the new records only. :func:`restore` puts every
 archived record back under a study's output folder, where
 :func:`adfl_teach.experiments.jobs.run_jobs` reads them as finished jobs. It writes only
@@ -27,27 +28,30 @@ from pathlib import Path, PurePosixPath
 from adfl_teach.experiments.rundir import RESULT, RUN_JSON, TRUTH, fold_dir
 from adfl_teach.runtime import atomic_write_bytes
 
-#: The records an archive keeps, by file name.
-RECORDS = (RUN_JSON, RESULT, TRUTH)
+#: The records an archive keeps, by file name, per shelf (a folder of the archive; "" is
+#: the archive folder itself).
+SHELVES = {"": (RUN_JSON, RESULT), "probes": (TRUTH,)}
+RECORDS = tuple(name for names in SHELVES.values() for name in names)
 SUFFIX = ".tar.gz"
 
 
-def batches(archive: str | Path) -> list[Path]:
-    """The batches of ``archive``, oldest first (their names are UTC times)."""
-    return sorted(Path(archive).glob(f"*{SUFFIX}"))
+def batches(archive: str | Path, shelf: str = "") -> list[Path]:
+    """The batches of one shelf of ``archive``, oldest first (their names are UTC times)."""
+    return sorted((Path(archive) / shelf).glob(f"*{SUFFIX}"))
 
 
 def archived(archive: str | Path) -> dict[str, bytes]:
     """Every record in ``archive``: ``{path relative to the study folder: contents}``."""
     found: dict[str, bytes] = {}
-    for batch in batches(archive):
-        for name, data in _members(batch):
-            if name in found and found[name] != data:
-                raise ValueError(
-                    f"{batch}: holds {name} with other contents than an earlier batch; "
-                    "the archive mixes two studies"
-                )
-            found[name] = data
+    for shelf, names in SHELVES.items():
+        for batch in batches(archive, shelf):
+            for name, data in _members(batch, names):
+                if name in found and found[name] != data:
+                    raise ValueError(
+                        f"{batch}: holds {name} with other contents than an earlier batch; "
+                        "the archive mixes two studies"
+                    )
+                found[name] = data
     return found
 
 
@@ -66,10 +70,10 @@ def records(out: str | Path) -> dict[str, bytes]:
     return found
 
 
-def pack(out: str | Path, archive: str | Path) -> Path | None:
-    """Write the records of ``out`` that ``archive`` lacks into a new batch; return it, or
-    None when every record is archived already. A record archived with other contents
-    (another study in the same folder) is an error naming it."""
+def pack(out: str | Path, archive: str | Path) -> list[Path]:
+    """Write the records of ``out`` that ``archive`` lacks into one new batch per shelf that
+    has any; return the new batches (none when every record is archived already). A record
+    archived with other contents (another study in the same folder) is an error naming it."""
     known = archived(archive)
     new: dict[str, bytes] = {}
     for name, data in records(out).items():
@@ -80,10 +84,17 @@ def pack(out: str | Path, archive: str | Path) -> Path | None:
                 f"{Path(out) / name}: differs from the archived copy in {archive}; "
                 "is this another study? use another archive folder"
             )
-    if not new:
-        return None
-    Path(archive).mkdir(parents=True, exist_ok=True)
-    path = _new_batch_path(Path(archive))
+    written = []
+    for shelf, names in SHELVES.items():
+        shelved = {k: v for k, v in new.items() if PurePosixPath(k).name in names}
+        if shelved:
+            written.append(_write_batch(Path(archive) / shelf, shelved))
+    return written
+
+
+def _write_batch(folder: Path, new: dict[str, bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _new_batch_path(folder)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, data in sorted(new.items()):
@@ -115,7 +126,7 @@ def restore(archive: str | Path, out: str | Path) -> int:
     return written
 
 
-def _members(batch: Path) -> Iterator[tuple[str, bytes]]:
+def _members(batch: Path, names=RECORDS) -> Iterator[tuple[str, bytes]]:
     try:
         with tarfile.open(batch, mode="r:gz") as tar:
             for member in tar:
@@ -124,11 +135,11 @@ def _members(batch: Path) -> Iterator[tuple[str, bytes]]:
                     not member.isfile()
                     or name.is_absolute()
                     or ".." in name.parts
-                    or name.name not in RECORDS
+                    or name.name not in names
                 ):
                     raise ValueError(
-                        f"{batch}: member {member.name!r} is not a study record "
-                        f"({' or '.join(RECORDS)} under the study folder)"
+                        f"{batch}: member {member.name!r} is not a record of its shelf "
+                        f"({' or '.join(names)} under the study folder)"
                     )
                 yield name.as_posix(), tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, OSError) as err:

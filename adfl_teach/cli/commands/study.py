@@ -100,8 +100,7 @@ class _Study:
             report["command"] += f" --archive {self.args.archive}"
         atomic_write_json(report_path(self.args.reports, phase), report)
         if self.args.archive is not None:
-            batch = archive.pack(self.out, self.args.archive)
-            if batch is not None:
+            for batch in archive.pack(self.out, self.args.archive):
                 print(f"archive: new records packed into {batch}")
         return report
 
