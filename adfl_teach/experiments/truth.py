@@ -55,10 +55,11 @@ TARGETS = ("identity", "aus")
 ALPHAS = tuple(float(a) for a in np.logspace(-1, 6, 15))
 #: Folds of the subject-grouped cross-validation that chooses the penalty.
 INNER_FOLDS = 5
-#: The pixel reference: the centre crop average-pooled to this height x width.
+#: The pixel reference is the centre crop average-pooled to this height x width.
 PIXEL_GRID = (28, 24)
 REFERENCE = "pixels"
-#: What the report keeps of each run's own test accuracy (:func:`study.model_report`).
+#: What the report keeps of each run's own test accuracy
+#: (:func:`adfl_teach.experiments.study.model_report`).
 ACCURACY_KEYS = ("seeds", "jobs_done", "seconds", "per_seed", "mean", "ci95")
 #: Names this probe in each job's ``truth.json``; a record of another method is not reused.
 METHOD = "ridge, penalty per column by subject-grouped 5-fold CV; variance-weighted R^2"
