@@ -262,3 +262,26 @@ def test_paper_gain_text_places_the_papers_gain_against_the_headline_interval():
     unfinished = headline([-0.04, -0.03, -0.05])
     unfinished["runs"]["baseline"]["jobs_total"] += 1
     assert "nothing to hold against" in paper_gain_text(unfinished)
+
+
+def test_the_regimes_table_marks_a_level_whose_seeds_are_not_all_done():
+    from adfl_teach.experiments.study_findings import regimes_table
+
+    adfl = model([[0.7, 0.7], [0.72, 0.7], [0.69, 0.7]])
+    partial = model([[0.8, 0.8], [0.81, 0.8]])  # two of three seeds
+    regimes = {
+        "seeds": [0, 1, 2],
+        "defaults": {"intensity": 0.85},
+        "regimes": {"intensity": {
+            "0.85": {"models": {"adfl": adfl, "baseline": adfl},
+                     "difference": study.paired_difference(adfl, adfl)},
+            "1.25": {"models": {"adfl": adfl, "baseline": partial},
+                     "difference": study.paired_difference(adfl, partial)},
+            "0.45": {"models": {"adfl": model([]), "baseline": model([])}, "difference": None},
+        }},
+    }  # fmt: skip
+    lines = regimes_table(regimes).splitlines()
+    assert "seeds done (ADFL, baseline; of 3)" in lines[0]
+    assert lines[2].startswith("| intensity | 0.85 (default) |") and "| 3, 3 |" in lines[2]
+    assert lines[3].startswith("| intensity | 1.25 |") and "| 3, 2 |" in lines[3]
+    assert "not run yet | not run yet | 0, 0 | - |" in lines[4]

@@ -276,19 +276,22 @@ def study_in_brief(grid: dict | None, headline: dict | None) -> str:
 
 
 def regimes_table(regimes: dict) -> str:
-    """One line per knob and level: both models' test accuracy and ADFL - baseline."""
+    """One line per knob and level: both models' test accuracy, the seeds each has
+    finished (of the phase's), and ADFL - baseline (over the seeds both finished)."""
+    wanted = len(regimes.get("seeds", ()))
     lines = [
-        "| knob | level | ADFL % [95 % CI] | baseline % [95 % CI] | ADFL - baseline "
-        "(points) | BH-adjusted p |",
-        "|---|---|---|---|---|---|",
+        "| knob | level | ADFL % [95 % CI] | baseline % [95 % CI] | seeds done (ADFL, "
+        f"baseline; of {wanted}) | ADFL - baseline (points) | BH-adjusted p |",
+        "|---|---|---|---|---|---|---|",
     ]
     for knob, levels in regimes["regimes"].items():
         for level, row in levels.items():
             models, diff = row["models"], row["difference"]
             cells = [accuracy_cell(models[m]) for m in ("adfl", "baseline")]
+            seeds = ", ".join(str(len(models[m].get("seeds", ()))) for m in ("adfl", "baseline"))
             p = "" if not diff or "wilcoxon_p_bh" not in diff else f"{diff['wilcoxon_p_bh']:.3f}"
             default = " (default)" if float(level) == float(regimes["defaults"][knob]) else ""
-            lines.append(f"| {knob} | {level}{default} | {cells[0]} | {cells[1]} | "
+            lines.append(f"| {knob} | {level}{default} | {cells[0]} | {cells[1]} | {seeds} | "
                          f"{points(diff)} | {p} |")  # fmt: skip
     return "\n".join(lines)
 
