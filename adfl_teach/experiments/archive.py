@@ -4,12 +4,13 @@ A study takes many hours of CPU; no one machine (a Colab session, a CI runner, a
 lid closed at night) is sure to see it finish. What a job leaves that is worth keeping is
 small: its ``result.json`` and its run's ``run.json`` (:mod:`adfl_teach.experiments.rundir`)
 and, for the ground truth's jobs, its ``truth.json`` (:mod:`adfl_teach.experiments.truth`),
-kept on a shelf of its own, ``ARCHIVE/probes/`` (so that a reader of an older version, which
-knows only the first two, still reads the top-level batches); checkpoints, locks, the database and its image
-cache can be made again. :func:`pack` writes the records that are not archived yet into
-one new batch per shelf, ``ARCHIVE/<UTC time>.tar.gz`` (and ``ARCHIVE/probes/...``); batches are never rewritten, so a project
-that commits its archive folder grows by the new records only. :func:`restore` puts every
-archived record back under a study's output folder, where
+kept on a shelf of its own, ``ARCHIVE/probes/`` (so that an older version, which knows only
+the first two, still reads the top-level batches); checkpoints, locks, the database and its
+image cache can be made again. :func:`pack` writes the records that are not archived yet
+into one new batch per shelf, ``ARCHIVE/<UTC time>.tar.gz`` (and ``ARCHIVE/probes/...``);
+batches are never rewritten, so a project that commits its archive folder grows by the new
+records only. :func:`restore` puts every archived record back under a study's output folder,
+where
 :func:`adfl_teach.experiments.jobs.run_jobs` reads them as finished jobs. It writes only
 files that are missing: a record that exists with other contents is an error naming both,
 never overwritten. The run identities inside the records (code version, dataset content

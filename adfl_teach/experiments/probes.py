@@ -25,6 +25,7 @@ accuracy in f_r would mean the residue still carries who the person is.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -51,16 +52,17 @@ CENTRE_CROP = 4  # index of the centre crop in adfl_teach.crops
 SCORES = ("expression", "expression_chance", "identity", "identity_chance")
 
 
+def centre_crop(images: torch.Tensor, crop) -> torch.Tensor:
+    """The centre crop (one of the ten) of every image of ``images``."""
+    index = torch.full((images.shape[0],), CENTRE_CROP, dtype=torch.long, device=images.device)
+    return take_crops(images, index, tuple(crop))
+
+
 def extract_features(model, images: torch.Tensor, crop, batch_size: int = EVAL_BATCH) -> dict:
     """Centre-crop features of every image: ``{"f_e": (N, D), ...}`` (those the model has),
     in evaluation mode (the model's mode is restored after)."""
-
-    def centre(batch: torch.Tensor) -> torch.Tensor:
-        index = torch.full((batch.shape[0],), CENTRE_CROP, dtype=torch.long, device=batch.device)
-        return take_crops(batch, index, crop)
-
     out: dict[str, list[torch.Tensor]] = {}
-    for _, result in crop_batches(model, images, centre, batch_size):
+    for _, result in crop_batches(model, images, partial(centre_crop, crop=crop), batch_size):
         for name in FEATURES:
             value = getattr(result, name, None)
             if value is not None:

@@ -42,9 +42,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from adfl_teach.crops import take_crops
 from adfl_teach.data.prepared import PreparedDataset
-from adfl_teach.experiments.probes import CENTRE_CROP, FEATURES, extract_features
+from adfl_teach.experiments.probes import FEATURES, centre_crop, extract_features
 from adfl_teach.experiments.rundir import CHECKPOINT, TRUTH, fold_dir, read_result
 from adfl_teach.experiments.stats import mean_ci95
 from adfl_teach.runtime import atomic_write_json, progress_bar, read_json
@@ -163,8 +162,7 @@ def r2_fold(
 def pixel_features(images: torch.Tensor, crop) -> np.ndarray:
     """The reference feature: each image's centre crop, average-pooled to :data:`PIXEL_GRID`
     and flattened."""
-    index = torch.full((images.shape[0],), CENTRE_CROP, dtype=torch.long)
-    centre = take_crops(images, index, tuple(crop)).float()
+    centre = centre_crop(images, crop).float()
     return torch.nn.functional.adaptive_avg_pool2d(centre, PIXEL_GRID).flatten(1).numpy()
 
 
