@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from adfl_teach.experiments import study, truth, why_findings
+from adfl_teach.experiments import study, study_findings, truth, why_findings
 from adfl_teach.experiments.regimes import DEFAULTS, REGIMES
 
 FOLDS = [0, 1]
@@ -86,7 +86,20 @@ def test_a_regime_where_adfl_wins_is_named():
     gaps = {**GAPS, "identity_variety": (-0.08, -0.04, +0.12)}
     text = why_findings.regimes_text(regimes_report(gaps))
     assert text.startswith("ADFL beats its baseline (95 % interval over seeds above 0) at "
-                           "identity_variety = 1.75;")  # fmt: skip
+                           "identity_variety = 1.75 (+12.00 [")  # fmt: skip
+
+
+def test_a_losing_regime_names_its_gap_and_whether_the_folds_agree():
+    report = regimes_report(GAPS)
+    row = report["regimes"]["intensity"]["0.45"]["difference"]
+    row["wilcoxon_p_bh"] = 0.012
+    other = report["regimes"]["subjects"]["30"]["difference"]
+    other["wilcoxon_p_bh"] = 0.40
+    text = why_findings.regimes_text(report)
+    assert (f"intensity = 0.45 ({study_findings.points(row)} points; the folds agree: Wilcoxon "
+            "over folds, BH-adjusted p = 0.012)") in text  # fmt: skip
+    assert "subjects = 30 (-5.00 [" in text
+    assert "the folds do not confirm it: Wilcoxon over folds, BH-adjusted p = 0.400)" in text
 
 
 def r2_report(identity_in_fn, aus_in_fr, seed_shift=(0.0, 0.02, -0.01)):
