@@ -9,6 +9,7 @@ from adfl_teach.experiments.study_findings import (
     grid_table,
     grid_text,
     plateau_text,
+    regimes_table,
     runs_table,
     truth_table,
     verdict_text,
@@ -265,8 +266,6 @@ def test_paper_gain_text_places_the_papers_gain_against_the_headline_interval():
 
 
 def test_the_regimes_table_marks_a_level_whose_seeds_are_not_all_done():
-    from adfl_teach.experiments.study_findings import regimes_table
-
     adfl = model([[0.7, 0.7], [0.72, 0.7], [0.69, 0.7]])
     partial = model([[0.8, 0.8], [0.81, 0.8]])  # two of three seeds
     regimes = {

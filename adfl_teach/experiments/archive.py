@@ -65,7 +65,7 @@ def records(out: str | Path) -> dict[str, bytes]:
     for run_json in sorted(out.rglob(RUN_JSON)):
         run = run_json.parent
         pattern = fold_dir("", "*", "*", "*")
-        jobs = [p for name in RECORDS[1:] for p in run.glob(f"{pattern}/{name}")]
+        jobs = [p for name in RECORDS if name != RUN_JSON for p in run.glob(f"{pattern}/{name}")]
         for path in [run_json, *sorted(jobs)]:
             found[path.relative_to(out).as_posix()] = path.read_bytes()
     return found
@@ -127,7 +127,7 @@ def restore(archive: str | Path, out: str | Path) -> int:
     return written
 
 
-def _members(batch: Path, names=RECORDS) -> Iterator[tuple[str, bytes]]:
+def _members(batch: Path, names: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
     try:
         with tarfile.open(batch, mode="r:gz") as tar:
             for member in tar:

@@ -93,10 +93,10 @@ def _where(knob: str, level: str) -> str:
 
 
 def _located(knob: str, level: str, diff: dict) -> str:
-    """Where an interval over seeds excludes 0, with its number and whether the folds agree
-    (the Wilcoxon test over the ten folds, BH-adjusted over the table's rows): with three
-    seeds the interval is narrow by chance more often than the folds' test is small."""
-    text = f"{_where(knob, level)} ({_points(diff['mean'], diff['ci95'])} points"
+    """A level whose interval over seeds excludes 0: its gap, and whether the Wilcoxon test
+    over the folds (BH-adjusted over the table's rows) agrees; an interval over three seeds
+    can be narrow by chance, so the folds' test is a second look."""
+    text = f"{_where(knob, level)} ({points(diff)} points"
     p = diff.get("wilcoxon_p_bh")
     if p is None:
         return text + ")"
@@ -129,7 +129,7 @@ def regimes_text(regimes: dict | None) -> str:
         if wins
         else f"ADFL beats its baseline in none of the {len(done)} regimes; its best is "
         f"{_where(best[0], best[1])}, ADFL - baseline "
-        f"{_points(best[2]['mean'], best[2]['ci95'])} "
+        f"{points(best[2])} "
         "points"
     )
     text += f"; it is behind (interval below 0) at {', '.join(losses)}." if losses else "."
